@@ -1,0 +1,108 @@
+"""``python -m shared <command>``: the command line. Parsing and printing only; the work lives in the modules.
+
+Exit codes: 0 success, 1 the work found a problem (a file rejected, a record failed, a check failed),
+2 usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from .config import Config, load_config
+from .errors import ConfigError, OrderSyncError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+def print_json(payload: object) -> None:
+    json.dump(payload, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    raise NotImplementedError("ingest")
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    raise NotImplementedError("status")
+
+
+def cmd_db_migrate(args: argparse.Namespace, config: Config) -> int:
+    raise NotImplementedError("db migrate")
+
+
+def cmd_board_describe(args: argparse.Namespace, config: Config) -> int:
+    raise NotImplementedError("board describe")
+
+
+def cmd_board_check(args: argparse.Namespace, config: Config) -> int:
+    raise NotImplementedError("board check")
+
+
+def cmd_sync(args: argparse.Namespace, config: Config) -> int:
+    raise NotImplementedError("sync")
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    raise NotImplementedError("demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m shared", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="configuration file (default: $ORDERSYNC_CONFIG or "
+                                         "configs/sync_order_list.toml)")
+    parser.add_argument("--env", help="environment in the configuration (default: $ORDERSYNC_ENV or "
+                                      "default_environment)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Callable, help_text: str, parent=commands) -> argparse.ArgumentParser:
+        sub = parent.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    ingest = add("ingest", cmd_ingest, "Validate Excel order lists and upsert them into the order store.")
+    ingest.add_argument("files", nargs="+", metavar="FILE", help="xlsx workbooks")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    status = add("status", cmd_status, "Order and line counts per sync state, failed orders, last ingests.")
+    status.add_argument("--json", action="store_true", help="print as JSON")
+
+    db = commands.add_parser("db", help="Database schema commands.")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    add("migrate", cmd_db_migrate, "Create or upgrade the schema on the configured database.", db_commands)
+
+    board = commands.add_parser("board", help="Inspect and check the monday board.")
+    board_commands = board.add_subparsers(dest="board_command", required=True, metavar="COMMAND")
+    describe = add("describe", cmd_board_describe, "The board's and its subitems board's columns and groups.",
+                   board_commands)
+    describe.add_argument("--json", action="store_true", help="print as JSON")
+    check = add("check", cmd_board_check, "Check the environment's column mapping against the live board.",
+                board_commands)
+    check.add_argument("--json", action="store_true", help="print as JSON")
+
+    sync = add("sync", cmd_sync, "Plan and sync all pending work in-process, then print the run summary.")
+    sync.add_argument("--customer", help="only this customer (canonical name or alias)")
+    sync.add_argument("--limit", type=int, help="at most this many orders")
+    sync.add_argument("--dry-run", action="store_true", help="decide everything, write nothing")
+    sync.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    demo = add("demo", cmd_demo, "Run the whole job locally: emulator + fresh SQLite + sample workbooks.")
+    demo.add_argument("--json", action="store_true", help="print the summary as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config, args.env)
+        return args.handler(args, config)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OrderSyncError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM

@@ -1,0 +1,37 @@
+"""Failure types. Callers decide by type, never by message text."""
+
+
+class OrderSyncError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ConfigError(OrderSyncError):
+    """The configuration file is broken; names the file and the key."""
+
+    def __init__(self, path: str, key: str, problem: str):
+        self.path, self.key, self.problem = str(path), key, problem
+        super().__init__(f"{self.path}: {key}: {problem}")
+
+
+class RejectedFile(OrderSyncError):
+    """A workbook that cannot be ingested at all (one clear sentence why)."""
+
+
+class StoreError(OrderSyncError):
+    """The order store could not do what was asked (schema, connection, identifiers)."""
+
+
+class MondayError(OrderSyncError):
+    """Base of monday.com failures."""
+
+
+class MondayTransientError(MondayError):
+    """Worth retrying later: monday down, budget exhausted, timeouts."""
+
+
+class DailyLimitExceeded(MondayTransientError):
+    """The account's daily call limit is spent; work stays pending until it resets."""
+
+
+class MondayPermanentError(MondayError):
+    """monday refused the request itself (bad token, bad board, bad query); retrying will not help."""

@@ -1,0 +1,128 @@
+"""What a sync run did, counted honestly: a run in which any record failed is not ``ok``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+# The counters that add up when runs (or batches) are merged, in the order they are printed.
+_COUNTS = ("orders", "batches", "batches_skipped", "items_created", "items_updated", "items_adopted",
+           "subitems_created", "subitems_updated", "subitems_deleted", "subitems_adopted", "lines_forgotten",
+           "requests", "complexity", "rate_limited")
+
+
+@dataclass(frozen=True)
+class FailedRecord:
+    business_key: str
+    record: str  # "item" or "size <code>"
+    message: str
+    attempts: int
+    parked: bool
+
+
+@dataclass
+class RunSummary:
+    dry_run: bool = False
+    orders: int = 0  # orders whose rows a batch read and decided on
+    batches: int = 0
+    batches_skipped: int = 0  # another worker held the claim (a duplicate delivery): nothing done
+    groups_created: list[str] = field(default_factory=list)
+    items_created: int = 0
+    items_updated: int = 0
+    items_adopted: int = 0  # found on the board by key (a crashed earlier run made them): not created again
+    subitems_created: int = 0
+    subitems_updated: int = 0
+    subitems_deleted: int = 0
+    subitems_adopted: int = 0
+    lines_forgotten: int = 0  # removed sizes that never reached monday
+    failed: list[FailedRecord] = field(default_factory=list)
+    parked: list[str] = field(default_factory=list)  # business keys waiting for a person
+    requests: int = 0
+    complexity: int = 0
+    rate_limited: int = 0  # 429 answers seen (the client waited and retried)
+    started_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def records_written(self) -> int:
+        return (self.items_created + self.items_updated + self.items_adopted + self.subitems_created
+                + self.subitems_updated + self.subitems_deleted + self.subitems_adopted)
+
+    @property
+    def duration_seconds(self) -> float:
+        return max((self.finished_at or time.time()) - self.started_at, 0.0)
+
+    @property
+    def records_per_second(self) -> float:
+        duration = self.duration_seconds
+        return self.records_written / duration if duration > 0 else 0.0
+
+    def add_failure(self, failure: FailedRecord) -> None:
+        self.failed.append(failure)
+        if failure.parked:
+            self.add_parked(failure.business_key)
+
+    def add_parked(self, business_key: str) -> None:
+        if business_key not in self.parked:
+            self.parked.append(business_key)
+
+    def finish(self) -> RunSummary:
+        self.finished_at = time.time()
+        return self
+
+    def merge(self, other: RunSummary) -> RunSummary:
+        """Fold another run's (or batch's) summary into this one; the time span covers both."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.groups_created.extend(t for t in other.groups_created if t not in self.groups_created)
+        self.failed.extend(other.failed)
+        for key in other.parked:
+            self.add_parked(key)
+        self.dry_run = self.dry_run or other.dry_run
+        self.started_at = min(self.started_at, other.started_at)
+        ends = [end for end in (self.finished_at, other.finished_at) if end is not None]
+        self.finished_at = max(ends) if ends else None
+        return self
+
+    def to_dict(self) -> dict:
+        payload = {f.name: getattr(self, f.name) for f in fields(self)
+                   if f.name not in ("started_at", "finished_at")}
+        payload["failed"] = [asdict(failure) for failure in self.failed]
+        payload.update(ok=self.ok, records_written=self.records_written,
+                       duration_seconds=round(self.duration_seconds, 3),
+                       records_per_second=round(self.records_per_second, 2))
+        return payload
+
+    def render(self) -> str:
+        verb = "would be " if self.dry_run else ""
+        lines = [
+            f"sync{' (dry run: nothing written)' if self.dry_run else ''}: {self.orders} orders in "
+            f"{self.batches} batches" + (f", {self.batches_skipped} skipped (claimed by another worker)"
+                                         if self.batches_skipped else ""),
+            f"  groups {verb}created: {len(self.groups_created)}"
+            + (f" ({', '.join(self.groups_created)})" if self.groups_created else ""),
+            f"  items {verb}created {self.items_created}, updated {self.items_updated}, "
+            f"adopted {self.items_adopted}",
+            f"  subitems {verb}created {self.subitems_created}, updated {self.subitems_updated}, "
+            f"deleted {self.subitems_deleted}, adopted {self.subitems_adopted}"
+            + (f"; {self.lines_forgotten} removed sizes never reached monday"
+               if self.lines_forgotten else ""),
+            f"  monday: {self.requests} requests, {self.complexity:,} complexity, "
+            f"{self.rate_limited} rate-limited (429)",
+            f"  {self.records_written} records in {self.duration_seconds:.2f} s "
+            f"({self.records_per_second:.1f}/s)",
+        ]
+        if self.failed:
+            lines.append(f"  FAILED: {len(self.failed)} records")
+            lines.extend(f"    {failure.business_key} {failure.record}: {failure.message} "
+                         f"(attempt {failure.attempts}{', parked' if failure.parked else ''})"
+                         for failure in self.failed)
+        if self.parked:
+            lines.append(f"  parked (waiting for a person; fix the data, ingest again): {len(self.parked)}")
+            lines.extend(f"    {key}" for key in self.parked)
+        lines.append("  result: " + ("OK" if self.ok else f"FAILED ({len(self.failed)} records failed)"))
+        return "\n".join(lines)

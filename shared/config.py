@@ -100,6 +100,12 @@ class MondaySettings:
     max_concurrent_requests: int = 8
     request_timeout_seconds: float = 60.0
     max_retries: int = 6
+    retry_base_seconds: float = 1.0  # first backoff of a failed request; doubles per attempt, with jitter
+    retry_max_seconds: float = 30.0
+    max_request_bytes: int = 1_000_000  # a batch request's body stays under this
+    lookup_attempts: int = 4  # look-ups of a create whose outcome is unknown (monday's search index lags)
+    lookup_delay_seconds: float = 3.0
+    subitem_removal: str = "delete"  # or "archive": what happens to the subitem of a removed size
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,11 @@ class _Loader:
         if isinstance(raw, bool) or not isinstance(raw, int | float) or not low <= raw <= high:
             raise self.fail(key, f"must be a number from {low} to {high}")
         return float(raw)
+
+    def choice(self, raw: Any, key: str, allowed: tuple[str, ...]) -> str:
+        if raw not in allowed:
+            raise self.fail(key, f"must be one of {', '.join(repr(a) for a in allowed)}")
+        return raw
 
     def template(self, raw: Any, key: str) -> Template:
         try:
@@ -346,6 +357,18 @@ class _Loader:
             request_timeout_seconds=self.number(raw.get("request_timeout_seconds", d.request_timeout_seconds),
                                                 "monday.request_timeout_seconds", 1, 600),
             max_retries=self.integer(raw.get("max_retries", d.max_retries), "monday.max_retries", 0, 20),
+            retry_base_seconds=self.number(raw.get("retry_base_seconds", d.retry_base_seconds),
+                                           "monday.retry_base_seconds", 0, 600),
+            retry_max_seconds=self.number(raw.get("retry_max_seconds", d.retry_max_seconds),
+                                          "monday.retry_max_seconds", 0, 3600),
+            max_request_bytes=self.integer(raw.get("max_request_bytes", d.max_request_bytes),
+                                           "monday.max_request_bytes", 10_000, 10_000_000),
+            lookup_attempts=self.integer(raw.get("lookup_attempts", d.lookup_attempts),
+                                         "monday.lookup_attempts", 1, 20),
+            lookup_delay_seconds=self.number(raw.get("lookup_delay_seconds", d.lookup_delay_seconds),
+                                             "monday.lookup_delay_seconds", 0, 60),
+            subitem_removal=self.choice(raw.get("subitem_removal", d.subitem_removal),
+                                        "monday.subitem_removal", ("delete", "archive")),
         )
 
     def check_templates(self, env: Environment, excel: ExcelSettings, orders: OrderSettings,

@@ -14,6 +14,7 @@ from .records import LineState, OrderState
 
 CUSTOMER_COLUMN = "CUSTOMER NAME"
 _WORK_STATES = frozenset({OrderState.NEW, OrderState.CHANGED, OrderState.FAILED})
+_RETRIED_STATES = frozenset({OrderState.FAILED, LineState.REMOVED})
 
 
 @dataclass(frozen=True)
@@ -107,15 +108,17 @@ class SyncPlan:
 
 
 def is_parked(settings: SyncSettings, state: str, attempts: int) -> bool:
-    """A record that failed max_attempts times waits for a person (a new version of the row un-parks it)."""
-    return state == OrderState.FAILED and attempts >= settings.max_attempts
+    """A record that failed max_attempts times waits for a person (a new version of the row un-parks it).
+
+    A failed subitem delete keeps its line REMOVED, so REMOVED lines park too.
+    """
+    return state in _RETRIED_STATES and attempts >= settings.max_attempts
 
 
 def item_columns(config: Config, order: OrderRow) -> dict[str, str | None]:
-    env = config.environment
-    columns = {column_id: order.values.get(column) for column, column_id in env.item_columns.items()}
-    columns[env.key_column] = order.business_key
-    return columns
+    """The mapped columns; the business key travels on its own (the client writes it to key_column)."""
+    mapping = config.environment.item_columns
+    return {column_id: order.values.get(column) for column, column_id in mapping.items()}
 
 
 def subitem_fields(order: OrderRow, line: LineRow) -> dict[str, str | None]:
@@ -147,14 +150,15 @@ def plan_batch_work(config: Config, orders: Sequence[OrderRow], lines: Iterable[
                 item_id=order.monday_item_id,
             ))
         for line in lines_by_order.get(order.record_uuid, ()):
-            if line.sync_state == LineState.REMOVED:
-                if line.monday_subitem_id:
-                    deletes.append(SubitemDelete(line.line_uuid, order.record_uuid, order.business_key,
-                                                 line.monday_subitem_id))
-                else:
-                    forget.append(line.line_uuid)
-            elif line.sync_state != LineState.SYNCED and not is_parked(settings, line.sync_state,
-                                                                        line.sync_attempts):
+            if line.sync_state == LineState.REMOVED and not line.monday_subitem_id:
+                forget.append(line.line_uuid)
+            elif line.sync_state == LineState.SYNCED or is_parked(settings, line.sync_state,
+                                                                  line.sync_attempts):
+                continue
+            elif line.sync_state == LineState.REMOVED:
+                deletes.append(SubitemDelete(line.line_uuid, order.record_uuid, order.business_key,
+                                             line.monday_subitem_id))
+            else:
                 fields = subitem_fields(order, line)
                 write = SubitemWrite(
                     line_uuid=line.line_uuid,

@@ -42,12 +42,12 @@ def test_new_order_creates_item_in_its_group_with_mapped_columns_and_key(config)
     assert write.group_title == "GREYSON SS26"
     assert write.name == "ST1 NAVY AAG-1"
     assert write.item_id is None and write.row_hash == "hash-o1"
-    assert write.columns["text_sync_key"] == "key-o1"
+    assert write.business_key == "key-o1"
     assert write.columns["text_order_number"] == "AAG-1"
     assert write.columns["numbers_total_qty"] == "30"
     assert write.columns["date_eta"] == "2026-03-01"
     assert write.columns["long_text_notes"] is None  # blank travels as None: the column is cleared
-    assert set(write.columns) == set(config.environment.item_columns.values()) | {"text_sync_key"}
+    assert set(write.columns) == set(config.environment.item_columns.values())
     assert [(s.name, s.columns, s.subitem_id) for s in plan.subitem_creates] == [
         ("S", {"text_size": "S", "numbers_qty": "10"}, None),
         ("M", {"text_size": "M", "numbers_qty": "20"}, None)]
@@ -104,6 +104,12 @@ def test_failed_records_are_retried_until_parked(config):
                                   [line("l1", "S", state=LineState.FAILED, attempts=settings_max,
                                         subitem_id="9")])
     assert parked_line.is_empty
+    # a failed subitem delete keeps its line REMOVED; it parks too, unless it never reached monday
+    removed_lines = [line("l1", "S", state=LineState.REMOVED, attempts=settings_max, subitem_id="9"),
+                     line("l2", "M", state=LineState.REMOVED, attempts=settings_max),
+                     line("l3", "L", state=LineState.REMOVED, attempts=1, subitem_id="8")]
+    removed = plan_batch_work(config, [order(state=OrderState.SYNCED, item_id="100")], removed_lines)
+    assert [d.line_uuid for d in removed.subitem_deletes] == ["l3"] and removed.lines_to_forget == ("l2",)
     # a new version of a parked order (ingest marks it CHANGED) gets tried again
     again = plan_batch_work(config, [order(state=OrderState.CHANGED, attempts=settings_max)], [])
     assert len(again.item_creates) == 1

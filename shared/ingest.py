@@ -226,7 +226,7 @@ class _OrderListReader:
         self.column_slot = {index: slot for slot, index in enumerate(order_positions)}
         self.slot_of = {name: slot for slot, name in enumerate(self.order_columns)}
         quantities = {config.excel.sizes_before}
-        self.kind_of_slot = tuple(_quantity if name in quantities else _date if _DATE_COLUMN.search(name)
+        self.kind_of_slot = tuple(_quantity_text if name in quantities else _date if _DATE_COLUMN.search(name)
                                   else _text for name in self.order_columns)
         required = dict.fromkeys((*config.excel.required_columns, CUSTOMER_COLUMN))
         for name in required:
@@ -328,7 +328,8 @@ class _OrderListReader:
                         sizes[size] = quantity
                 else:
                     value = self.kind_of_slot[slot](raw)
-                    values[slot] = self.text_cache.setdefault(value, value)
+                    if value is not None:
+                        values[slot] = self.text_cache.setdefault(value, value)
             except RejectedValue as exc:
                 column = size if size is not None else self.order_columns[slot]
                 self.reject(number, column, raw, f"{column_letter(index)}{number}: {exc}")
@@ -360,7 +361,7 @@ class _OrderListReader:
         return canonical
 
     def reject(self, number: int, column: str | None, raw: CellValue | None, message: str) -> None:
-        shown = None if raw is None else str(raw)
+        shown = None if raw is None else str(raw) if isinstance(raw, str) else _shown(raw)
         self.rejected.append(RejectedRow(number, column, shown, message))
 
     def reject_shared_keys(self, rows_by_key: dict[str, list[int]]) -> None:
@@ -417,6 +418,14 @@ def _text(raw: CellValue) -> str | None:
     raise RejectedValue(f"unexpected cell value {raw!r}.")
 
 
+def _shown(raw: CellValue) -> str:
+    """A cell as a message shows it: numbers and dates as :func:`_text` writes them, errors as Excel does."""
+    try:
+        return _text(raw)
+    except RejectedValue:
+        return str(raw)
+
+
 def canonical_number(number: float) -> str:
     """``12.0`` -> ``12``, ``12.50`` -> ``12.5``; never an exponent."""
     if number.is_integer():
@@ -428,8 +437,8 @@ def canonical_number(number: float) -> str:
 
 
 def _quantity(raw: CellValue) -> int:
-    if isinstance(raw, bool) or isinstance(raw, datetime.datetime):
-        raise RejectedValue(f"{raw} is not a quantity (a whole number of 0 or more).")
+    if isinstance(raw, bool | datetime.datetime):
+        raise RejectedValue(f"{_shown(raw)} is not a quantity (a whole number of 0 or more).")
     if isinstance(raw, int):
         quantity = raw
     elif isinstance(raw, float):
@@ -451,6 +460,10 @@ def _quantity(raw: CellValue) -> int:
     if quantity > MAX_QUANTITY:
         raise RejectedValue(f"{quantity} is too large for a quantity.")
     return quantity
+
+
+def _quantity_text(raw: CellValue) -> str:
+    return str(_quantity(raw))
 
 
 def _date(raw: CellValue) -> str | None:

@@ -7,12 +7,15 @@ Exit codes: 0 success, 1 the work found a problem (a file rejected, a record fai
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Callable
 
+from . import board
 from .config import Config, load_config
 from .errors import ConfigError, OrderSyncError
+from .monday_api_client import read_board_schema
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -35,11 +38,24 @@ def cmd_db_migrate(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_board_describe(args: argparse.Namespace, config: Config) -> int:
-    raise NotImplementedError("board describe")
+    schema = asyncio.run(read_board_schema(config))
+    if args.json:
+        print_json(board.describe(schema))
+    else:
+        sys.stdout.write(board.describe_text(schema))
+    return EXIT_OK
 
 
 def cmd_board_check(args: argparse.Namespace, config: Config) -> int:
-    raise NotImplementedError("board check")
+    schema = asyncio.run(read_board_schema(config))
+    env = config.environment
+    problems = board.check(schema, env.key_column, env.item_columns, env.subitem_columns)
+    if args.json:
+        print_json({"ok": not problems, "board_id": env.board_id, "environment": env.name,
+                    "problems": [p.__dict__ for p in problems]})
+    else:
+        sys.stdout.write(board.check_text(problems))
+    return EXIT_PROBLEM if problems else EXIT_OK
 
 
 def cmd_sync(args: argparse.Namespace, config: Config) -> int:

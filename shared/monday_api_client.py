@@ -279,7 +279,7 @@ class ComplexityBudget:
 
     def exhausted(self, retry_in: float) -> None:
         """monday said the budget is spent: nothing is sent before it resets."""
-        self.low, self.reset_at = 0.0, max(self.reset_at, self.clock() + retry_in)
+        self.low, self.reset_at = 0.0, self.clock() + retry_in
 
 
 @dataclass
@@ -741,8 +741,9 @@ class MondayClient:
         return data or {}
 
     def _estimate(self, operation: str, units: int) -> float:
-        unit = self._unit_costs.get(operation)
-        return (unit if unit is not None else _UNKNOWN_UNIT_COST) * units
+        """Cost of a request: what this operation cost before, else the dearest seen so far, else a guess."""
+        unit = self._unit_costs.get(operation) or max(self._unit_costs.values(), default=_UNKNOWN_UNIT_COST)
+        return unit * units
 
     async def _request(self, operation: str, query: str, variables: Mapping[str, Any], *, units: int,
                        write: bool) -> tuple[dict | None, dict[str, _Problem]]:
@@ -838,6 +839,13 @@ class MondayClient:
 
     def _redact(self, text: str) -> str:
         return text.replace(self.__token, "[token]") if self.__token else text
+
+
+async def read_board_schema(config: Config, *, url: str | None = None,
+                            token: str | None = None) -> BoardSchema:
+    """The board's schema with a client of its own (``board describe`` / ``board check``)."""
+    async with MondayClient(config, url=url, token=token) as client:
+        return await client.board_schema()
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""``board describe`` / ``board check``: the mapping check as a function, and the commands against a server."""
+"""``board describe`` / ``board check``: the mapping check as a function, and the commands on a server."""
 
 from __future__ import annotations
 
@@ -19,14 +19,26 @@ def development_schema(**replace_items) -> BoardSchema:
     items = [
         ColumnInfo("name", "Name", "name"),
         ColumnInfo("subitems", "Subitems", "subtasks", settings={"boardIds": [9609317402]}),
-        *(ColumnInfo(c, c, "text") for c in ("text_sync_key", "text_order_number", "text_customer",
-                                               "text_po_number", "text_style", "text_colour", "text_season")),
+        *(
+            ColumnInfo(c, c, "text")
+            for c in (
+                "text_sync_key",
+                "text_order_number",
+                "text_customer",
+                "text_po_number",
+                "text_style",
+                "text_colour",
+                "text_season",
+            )
+        ),
         ColumnInfo("numbers_total_qty", "Total qty", "numbers"),
         ColumnInfo("numbers_price", "Price", "numbers"),
         ColumnInfo("date_eta", "ETA", "date"),
         ColumnInfo("date_ex_factory", "Ex factory", "date"),
         ColumnInfo("status_delivery", "Delivery", "status", ("SEA", "AIR", "COURIER", "TRUCK")),
-        ColumnInfo("dropdown_order_type", "Order type", "dropdown", ("ACTIVE", "REPEAT", "SAMPLE", "CANCELLED")),
+        ColumnInfo(
+            "dropdown_order_type", "Order type", "dropdown", ("ACTIVE", "REPEAT", "SAMPLE", "CANCELLED")
+        ),
         ColumnInfo("long_text_notes", "Notes", "long_text"),
     ]
     columns = {c.id: c for c in items}
@@ -35,10 +47,16 @@ def development_schema(**replace_items) -> BoardSchema:
             columns.pop(column_id)
         else:
             columns[column_id] = column
-    subitems = board("9609317402", ColumnInfo("name", "Name", "name"), ColumnInfo("text_size", "Size", "text"),
-                     ColumnInfo("numbers_qty", "Qty", "numbers"))
-    return BoardSchema(items=board("9609317401", *columns.values(), groups=[GroupInfo("topics", "GREYSON SS26")]),
-                       subitems=subitems)
+    subitems = board(
+        "9609317402",
+        ColumnInfo("name", "Name", "name"),
+        ColumnInfo("text_size", "Size", "text"),
+        ColumnInfo("numbers_qty", "Qty", "numbers"),
+    )
+    return BoardSchema(
+        items=board("9609317401", *columns.values(), groups=[GroupInfo("topics", "GREYSON SS26")]),
+        subitems=subitems,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +65,12 @@ def env():
 
 
 def run_check(schema, env, **mapping):
-    return check(schema, mapping.get("key_column", env.key_column), mapping.get("item_columns", env.item_columns),
-                 mapping.get("subitem_columns", env.subitem_columns))
+    return check(
+        schema,
+        mapping.get("key_column", env.key_column),
+        mapping.get("item_columns", env.item_columns),
+        mapping.get("subitem_columns", env.subitem_columns),
+    )
 
 
 def test_the_development_mapping_fits_the_development_board(env):
@@ -58,13 +80,17 @@ def test_the_development_mapping_fits_the_development_board(env):
 
 def test_missing_column_is_named(env):
     problems = run_check(development_schema(date_eta=None), env)
-    assert [(p.kind, p.where) for p in problems] == [("missing_column", 'item_columns."ETA CUSTOMER WAREHOUSE DATE"')]
+    assert [(p.kind, p.where) for p in problems] == [
+        ("missing_column", 'item_columns."ETA CUSTOMER WAREHOUSE DATE"')
+    ]
     assert "'date_eta' does not exist on board 9609317401" in problems[0].message
 
 
 def test_wrong_type_for_the_source_is_named(env):
     problems = run_check(development_schema(date_eta=ColumnInfo("date_eta", "ETA", "numbers")), env)
-    assert [(p.kind, p.where) for p in problems] == [("wrong_type", 'item_columns."ETA CUSTOMER WAREHOUSE DATE"')]
+    assert [(p.kind, p.where) for p in problems] == [
+        ("wrong_type", 'item_columns."ETA CUSTOMER WAREHOUSE DATE"')
+    ]
     assert "numbers column and cannot take date values" in problems[0].message
 
 
@@ -78,7 +104,11 @@ def test_duplicate_target_is_caught_on_a_mapping_given_directly(env):
     mapping = {**env.item_columns, "CUSTOMER ALT PO": "text_po_number", "DROP": "text_sync_key"}
     problems = run_check(development_schema(), env, item_columns=mapping)
     duplicates = {p.where: p.message for p in problems if p.kind == "duplicate_target"}
-    assert set(duplicates) == {'item_columns."PO NUMBER"', 'item_columns."CUSTOMER ALT PO"', 'item_columns."DROP"'}
+    assert set(duplicates) == {
+        'item_columns."PO NUMBER"',
+        'item_columns."CUSTOMER ALT PO"',
+        'item_columns."DROP"',
+    }
     assert "'PO NUMBER'" in duplicates['item_columns."CUSTOMER ALT PO"']
     assert "key_column" in duplicates['item_columns."DROP"']
 
@@ -99,16 +129,28 @@ def test_subitem_columns_need_a_subitems_board(env):
 
 
 def test_subitem_columns_are_checked_on_the_subitems_board(env):
-    problems = run_check(development_schema(), env, subitem_columns={"size_code": "text_size", "qty": "text_qty"})
+    problems = run_check(
+        development_schema(), env, subitem_columns={"size_code": "text_size", "qty": "text_qty"}
+    )
     assert [(p.kind, p.where) for p in problems] == [("missing_column", 'subitem_columns."qty"')]
     assert "board 9609317402" in problems[0].message
 
 
-@pytest.mark.parametrize(("source", "kind"), [
-    ("ETA CUSTOMER WAREHOUSE DATE", "date"), ("TOTAL QTY", "quantity"), ("qty", "quantity"),
-    ("CUSTOMER PRICE", "price"), ("FINAL FOB (USD)", "price"), ("BUYER EMAIL", "email"),
-    ("ARTWORK LINK", "link"), ("IS SAMPLE", "flag"), ("CUSTOMER NAME", "text"), ("size_code", "text"),
-])
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        ("ETA CUSTOMER WAREHOUSE DATE", "date"),
+        ("TOTAL QTY", "quantity"),
+        ("qty", "quantity"),
+        ("CUSTOMER PRICE", "price"),
+        ("FINAL FOB (USD)", "price"),
+        ("BUYER EMAIL", "email"),
+        ("ARTWORK LINK", "link"),
+        ("IS SAMPLE", "flag"),
+        ("CUSTOMER NAME", "text"),
+        ("size_code", "text"),
+    ],
+)
 def test_source_kinds_come_from_column_names(source, kind):
     assert source_kind(source) == kind
 
@@ -116,7 +158,11 @@ def test_source_kinds_come_from_column_names(source, kind):
 def test_describe_lists_columns_labels_and_groups():
     described = describe(development_schema())
     columns = {c["id"]: c for c in described["items_board"]["columns"]}
-    assert columns["status_delivery"] == {"id": "status_delivery", "title": "Delivery", "type": "status",
-                                          "labels": ["SEA", "AIR", "COURIER", "TRUCK"]}
+    assert columns["status_delivery"] == {
+        "id": "status_delivery",
+        "title": "Delivery",
+        "type": "status",
+        "labels": ["SEA", "AIR", "COURIER", "TRUCK"],
+    }
     assert described["items_board"]["groups"] == [{"id": "topics", "title": "GREYSON SS26"}]
     assert [c["id"] for c in described["subitems_board"]["columns"]] == ["name", "text_size", "numbers_qty"]

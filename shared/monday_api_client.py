@@ -284,7 +284,7 @@ class ComplexityBudget:
 
 @dataclass
 class _Problem:
-    kind: str  # budget | rate | daily | locked | server | permanent
+    kind: str  # budget | rate | busy | daily | locked | server | permanent
     message: str
     code: str | None = None
     wait: float | None = None
@@ -820,12 +820,18 @@ class MondayClient:
     @contextlib.asynccontextmanager
     async def _probe(self, operation: str):
         """Until monday has told us what ``operation`` costs, send one such request at a time."""
-        if operation in self._unit_costs:
-            yield
-            return
         lock = self._probes.setdefault(operation, asyncio.Lock())
-        async with lock:
+        holding = False
+        if operation not in self._unit_costs:
+            await lock.acquire()
+            holding = operation not in self._unit_costs  # else it was learnt while this request waited
+            if not holding:
+                lock.release()
+        try:
             yield
+        finally:
+            if holding:
+                lock.release()
 
     def _learn_cost(self, operation: str, units: int, complexity: Mapping[str, Any]) -> None:
         cost = float(complexity.get("query") or 0)
@@ -916,7 +922,7 @@ def _classify(status: int | str, headers: Mapping[str, str], payload: Any) -> _P
                                      f"access to the board)")
     problem = _problem_of(entries[0], status) if entries else None
     if status == 409:  # the same Idempotency-Key is still being processed
-        return _Problem("rate", "HTTP 409: the same write is still in progress", wait=retry_after or 1.0,
+        return _Problem("busy", "HTTP 409: the same write is still in progress", wait=retry_after or 1.0,
                         maybe_applied=True)
     if status == 429:
         problem = problem if problem and problem.kind in ("budget", "rate") else _Problem("rate", "HTTP 429")

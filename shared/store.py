@@ -1,0 +1,641 @@
+"""The order store: orders, their size lines and the ingest log, in SQLite (default) or Azure SQL.
+
+One class, :class:`OrderStore`, over two small backends. Every statement goes through ``execute``,
+``executemany``, ``query`` or ``select_in``; every public operation runs in ``run_in_transaction``, the only
+place database errors become :class:`StoreError` and where a transient Azure SQL error re-runs the whole
+transaction. The schema lives in versioned files under ``sql/sqlite`` and ``sql/tsql``; business columns (one
+per workbook header) are added on demand.
+
+Timestamps are UTC ISO-8601 text with microseconds (:func:`timestamp_text`) on both databases, so comparing
+the text compares the times.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .config import Config, Environment
+from .dialect import SQLITE, Dialect
+from .errors import StoreError
+from .records import IngestBatch, IngestCounts, LineState, OrderState
+from .sync_plan import CUSTOMER_COLUMN, LineRow, OrderRow
+
+T = TypeVar("T")
+
+SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
+SQLITE_PREFIX = "sqlite:///"
+IN_LIST_CHUNK = 500  # SQL Server allows 2,100 parameters per statement
+MAX_COLUMN_NAME = 128
+MAX_BUSINESS_KEY = 450  # NVARCHAR(450): the longest key SQL Server can index
+MAX_SIZE_CODE = 100
+ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
+ORDER_STATES = (OrderState.NEW, OrderState.CHANGED, OrderState.CLAIMED, OrderState.SYNCED, OrderState.FAILED)
+LINE_STATES = (LineState.NEW, LineState.CHANGED, LineState.REMOVED, LineState.SYNCED, LineState.FAILED)
+ORDER_SYSTEM_COLUMNS = (
+    "record_uuid", "business_key", "row_hash", "sync_state", "monday_item_id", "monday_group_id",
+    "sync_attempts", "sync_error", "last_synced_at", "next_attempt_at", "claim_id", "claimed_until",
+    "source_file", "ingested_at", "updated_at",
+)
+_SYSTEM_NAMES = frozenset(name.casefold() for name in ORDER_SYSTEM_COLUMNS)
+_MIGRATION_FILE = re.compile(r"^(\d{3})_(\w+)\.sql$")
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+_LOG_COLUMNS = ("file_name", "content_hash", "ingested_at", "outcome", "message", "rows_total", "orders_new",
+                "orders_changed", "orders_unchanged", "rows_rejected", "lines_new", "lines_changed",
+                "lines_removed")
+
+
+class DuplicateIngest(StoreError):
+    """This file content was already applied; applying it again would count every order twice."""
+
+
+def timestamp_text(moment: datetime | None = None) -> str:
+    """The one way the store writes a time: UTC, ISO-8601, always with microseconds (fixed width)."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def check_column_name(name: str) -> None:
+    """A business column name (a workbook header) the store can hold, else StoreError saying why."""
+    if not isinstance(name, str) or not name.strip():
+        raise StoreError(f"column name {name!r} is blank")
+    if not name.isprintable():
+        raise StoreError(f"column name {name!r} holds a control or other unprintable character")
+    if len(name) > MAX_COLUMN_NAME:
+        raise StoreError(f"column name {name[:40]!r}... is {len(name)} characters long; at most "
+                         f"{MAX_COLUMN_NAME} fit a database column name")
+    if name.casefold() in _SYSTEM_NAMES:
+        raise StoreError(f"column name {name!r} is the name of a column the store keeps for itself "
+                         f"({', '.join(ORDER_SYSTEM_COLUMNS)})")
+
+
+# -- tables and migrations ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tables:
+    """Unquoted, config-checked table names; the ingest log and migrations tables follow the orders table."""
+
+    orders: str
+    lines: str
+    ingest_log: str
+    migrations: str
+
+    @classmethod
+    def of(cls, environment: Environment) -> Tables:
+        orders = environment.orders_table
+        return cls(orders, environment.lines_table, f"{orders}_INGEST_LOG", f"{orders}_MIGRATIONS")
+
+    def placeholders(self) -> dict[str, str]:
+        return {"orders_table": self.orders, "lines_table": self.lines, "ingest_log_table": self.ingest_log}
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: str  # "001"
+    name: str  # "001_initial"
+    path: Path
+
+    def statements(self, dialect: Dialect, tables: Tables) -> list[str]:
+        return render_migration(self.path.read_text(encoding="utf-8"), dialect, tables)
+
+
+def load_migrations(folder: Path) -> list[Migration]:
+    migrations = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _MIGRATION_FILE.match(path.name)
+        if not match:
+            raise StoreError(f"migration file {path.name!r} is not named NNN_name.sql")
+        migrations.append(Migration(match[1], path.stem, path))
+    if not migrations:
+        raise StoreError(f"no migration files in {folder}")
+    return migrations
+
+
+def render_migration(text: str, dialect: Dialect, tables: Tables) -> list[str]:
+    """A migration file's statements, placeholders filled in (statements end with ``;``, ``--`` lines are
+    notes)."""
+    names = tables.placeholders()
+
+    def fill(match: re.Match) -> str:
+        if match[1] not in names:
+            raise StoreError(f"unknown placeholder {match[0]} in a migration (known: {', '.join(names)})")
+        table = names[match[1]]
+        return dialect.index_name(table, match[2]) if match[2] else dialect.quote(table)
+
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    return [statement.strip() for statement in _PLACEHOLDER.sub(fill, body).split(";") if statement.strip()]
+
+
+# -- the ingest log ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IngestLogEntry:
+    file_name: str
+    content_hash: str
+    ingested_at: str
+    outcome: str  # ACCEPTED, REJECTED or DUPLICATE
+    message: str = ""
+    rows_total: int = 0
+    orders_new: int = 0
+    orders_changed: int = 0
+    orders_unchanged: int = 0
+    rows_rejected: int = 0
+    lines_new: int = 0
+    lines_changed: int = 0
+    lines_removed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# -- backends ----------------------------------------------------------------------------------------------
+class SqliteBackend:
+    """An embedded file; WAL and a busy timeout let a CLI and a function host share it."""
+
+    kind = "sqlite"
+    dialect = SQLITE
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    BUSY_TIMEOUT_SECONDS = 30
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: the store opens every transaction itself (DDL included).
+            self._connection = sqlite3.connect(path, timeout=self.BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            self._connection.execute("PRAGMA journal_mode = WAL")
+            self._connection.execute("PRAGMA synchronous = NORMAL")
+            self._connection.execute("PRAGMA foreign_keys = ON")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the SQLite database {path}: {exc}") from None
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def describe_error(self, exc: BaseException) -> str:
+        return str(exc)
+
+    def retrying(self, operation: Callable[[], T]) -> T:
+        return operation()  # waiting for a lock is the busy timeout's job
+
+    def begin(self, write: bool) -> None:
+        # IMMEDIATE takes the write lock up front, so two writers queue instead of failing on upgrade.
+        self._connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def commit(self) -> None:
+        self._connection.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._connection.in_transaction:
+            self._connection.execute("ROLLBACK")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()):
+        return self._connection.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._connection.executemany(sql, rows)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def sqlite_path(database: str) -> Path | None:
+    """The file named by ``sqlite:///path`` (relative to the working directory), or None for ODBC strings."""
+    if not database.startswith("sqlite:"):
+        return None
+    if not database.startswith(SQLITE_PREFIX) or len(database) == len(SQLITE_PREFIX):
+        raise StoreError(f"SQLite database {database!r} must look like sqlite:///relative/path.db or "
+                         f"sqlite:////absolute/path.db")
+    return Path.cwd() / database[len(SQLITE_PREFIX):]
+
+
+def open_store(config: Config, *, migrations_root: Path = SQL_ROOT) -> OrderStore:
+    """The store ``[environments.*].database`` names; a SQLite file is created and migrated on first use."""
+    database = config.environment.database
+    path = sqlite_path(database)
+    if path is not None:
+        store = OrderStore(SqliteBackend(path), Tables.of(config.environment), config.sync.max_attempts,
+                           migrations_root)
+        try:
+            store.migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+    from .mssql import ConnectionSettings, MssqlBackend
+
+    backend = MssqlBackend(ConnectionSettings.from_config(database))
+    return OrderStore(backend, Tables.of(config.environment), config.sync.max_attempts, migrations_root)
+
+
+# -- the store ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _KnownOrder:
+    record_uuid: str
+    row_hash: str
+    sync_state: str
+    monday_item_id: str | None
+    claim_id: str | None
+    claimed_until: str | None
+
+
+class OrderStore:
+    def __init__(self, backend, tables: Tables, max_attempts: int, migrations_root: Path = SQL_ROOT):
+        self._backend = backend
+        self.dialect: Dialect = backend.dialect
+        self.tables = tables
+        self.max_attempts = max_attempts
+        self._migrations_folder = migrations_root / self.dialect.sql_folder
+        self._depth = 0  # transactions nest: only the outermost begins and commits
+        quote = self.dialect.quote
+        self.orders_table, self.lines_table = quote(tables.orders), quote(tables.lines)
+        self.ingest_log_table, self.migrations_table = quote(tables.ingest_log), quote(tables.migrations)
+
+    @property
+    def kind(self) -> str:
+        return self._backend.kind
+
+    def __repr__(self) -> str:
+        return f"OrderStore({self.kind}: {self._backend.describe()}, orders table {self.tables.orders})"
+
+    def close(self) -> None:
+        self._backend.close()
+
+    def __enter__(self) -> OrderStore:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- running statements --------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[OrderStore]:
+        """All statements inside commit together or not at all; an inner transaction joins the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._backend.begin(write)
+        self._depth = 1
+        try:
+            yield self
+            self._backend.commit()
+        except BaseException:
+            with suppress(*self._backend.errors):  # a broken connection cannot roll back; the server will
+                self._backend.rollback()
+            raise
+        finally:
+            self._depth = 0
+
+    def run_in_transaction(self, work: Callable[[], T], write: bool = True) -> T:
+        """``work()`` in one transaction, re-run on a transient Azure SQL error; errors become StoreError."""
+        if self._depth:
+            return work()
+
+        def attempt() -> T:
+            with self.transaction(write):
+                return work()
+
+        try:
+            return self._backend.retrying(attempt)
+        except self._backend.errors as exc:
+            raise StoreError(f"{self.kind} database error: {self._backend.describe_error(exc)}") from None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()):
+        return self._backend.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return [tuple(row) for row in self._backend.execute(sql, params).fetchall()]
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """One statement for many rows (fast_executemany on pyodbc)."""
+        self._backend.executemany(sql, rows)
+
+    def select_in(self, build: Callable[[str], str], values: Sequence[Any], params: Sequence[Any] = ()
+                  ) -> list[tuple]:
+        """Rows of ``build(marks)`` (an SQL text with ``IN (marks)``), run per chunk of at most 500 values;
+        ``params`` come before the chunk's values."""
+        rows: list[tuple] = []
+        for start in range(0, len(values), IN_LIST_CHUNK):
+            chunk = values[start:start + IN_LIST_CHUNK]
+            rows.extend(self.query(build(", ".join("?" * len(chunk))), (*params, *chunk)))
+        return rows
+
+    def table_columns(self, table: str) -> list[str]:
+        """Column names of an (unquoted) table, in table order; [] when it does not exist."""
+        return [row[0] for row in self.query(self.dialect.table_columns_sql(), (table,))]
+
+    # -- schema --------------------------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply every migration the database lacks, all in one transaction; the names applied."""
+        return self.run_in_transaction(self._migrate)
+
+    def _migrate(self) -> list[str]:
+        if not self.table_columns(self.tables.migrations):
+            self.execute(self.dialect.migrations_table_sql(self.tables.migrations))
+        applied = {version for version, _ in self._applied_versions()}
+        available = load_migrations(self._migrations_folder)
+        newer = sorted(applied - {migration.version for migration in available})
+        if newer:
+            raise StoreError(f"the database has schema version {newer[-1]}, newer than this code knows "
+                             f"({available[-1].name}); update ordersync")
+        done = []
+        for migration in available:
+            if migration.version in applied:
+                continue
+            for statement in migration.statements(self.dialect, self.tables):
+                self.execute(statement)
+            self.execute(f"INSERT INTO {self.migrations_table} (version, name, applied_at) VALUES (?, ?, ?)",
+                         (migration.version, migration.name, timestamp_text()))
+            done.append(migration.name)
+        return done
+
+    def _applied_versions(self) -> list[tuple[str, str]]:
+        return sorted(self.query(f"SELECT version, name FROM {self.migrations_table}"))
+
+    def schema_version(self) -> str | None:
+        """Name of the newest applied migration (e.g. ``001_initial``), None before the first migrate."""
+
+        def read() -> str | None:
+            if not self.table_columns(self.tables.migrations):
+                return None
+            versions = self._applied_versions()
+            return versions[-1][1] if versions else None
+
+        return self.run_in_transaction(read, write=False)
+
+    def order_columns(self) -> list[str]:
+        """The business columns of the orders table, in table order."""
+        columns = self.table_columns(self.tables.orders)
+        return [name for name in columns if name.casefold() not in _SYSTEM_NAMES]
+
+    def ensure_order_columns(self, names: Iterable[str]) -> dict[str, str]:
+        """Add a nullable text column for each business column the orders table lacks.
+
+        Returns each given name -> the table's column holding it (the same name, or one differing only in
+        case: both databases compare column names without case).
+        """
+        return self.run_in_transaction(lambda: self._ensure_order_columns(names))
+
+    def _ensure_order_columns(self, names: Iterable[str]) -> dict[str, str]:
+        existing = {name.casefold(): name for name in self.order_columns()}
+        given: dict[str, str] = {}
+        result = {}
+        for name in names:
+            check_column_name(name)
+            folded = name.casefold()
+            if given.setdefault(folded, name) != name:
+                raise StoreError(f"columns {given[folded]!r} and {name!r} differ only in upper/lower case; "
+                                 f"the database cannot hold both")
+            if folded not in existing:
+                self.execute(self.dialect.add_text_column_sql(self.tables.orders, name))
+                existing[folded] = name
+            result[name] = existing[folded]
+        return result
+
+    # -- ingest --------------------------------------------------------------------------------------------
+    def find_ingest(self, content_hash: str) -> IngestLogEntry | None:
+        """The accepted ingest of this file content, if any (a rejected one does not count)."""
+        return self.run_in_transaction(lambda: self._find_accepted(content_hash), write=False)
+
+    def _find_accepted(self, content_hash: str) -> IngestLogEntry | None:
+        sql, params = self.dialect.select_first(
+            1, ", ".join(_LOG_COLUMNS),
+            f"FROM {self.ingest_log_table} WHERE content_hash = ? AND outcome = ? ORDER BY ingest_id DESC",
+            (content_hash, ACCEPTED))
+        rows = self.query(sql, params)
+        return IngestLogEntry(*rows[0]) if rows else None
+
+    def record_ingest(self, *, file_name: str, content_hash: str, outcome: str, message: str = "",
+                      rows_total: int = 0, rows_rejected: int = 0) -> None:
+        """Log a file that changed nothing: rejected, or a duplicate of content already applied."""
+        if outcome not in (REJECTED, DUPLICATE):
+            raise StoreError(f"record_ingest logs {REJECTED!r} or {DUPLICATE!r} files, not {outcome!r} "
+                             f"(accepted files are logged by apply_ingest)")
+        entry = IngestLogEntry(file_name, content_hash, timestamp_text(), outcome, message, rows_total,
+                               rows_rejected=rows_rejected)
+        self.run_in_transaction(lambda: self._log_ingest(entry))
+
+    def _log_ingest(self, entry: IngestLogEntry) -> None:
+        marks = ", ".join("?" * len(_LOG_COLUMNS))
+        self.execute(f"INSERT INTO {self.ingest_log_table} ({', '.join(_LOG_COLUMNS)}) VALUES ({marks})",
+                     tuple(getattr(entry, name) for name in _LOG_COLUMNS))
+
+    def apply_ingest(self, batch: IngestBatch) -> IngestCounts:
+        """Insert new orders, update changed ones, leave the rest alone, log the file: one transaction."""
+        _check_batch(batch)
+        return self.run_in_transaction(lambda: _IngestWriter(self, batch).apply())
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def orders_by_key(self, business_keys: Sequence[str]) -> dict[str, OrderRow]:
+        orders = self.run_in_transaction(lambda: self._select_orders("business_key", business_keys),
+                                         write=False)
+        return {order.business_key: order for order in orders}
+
+    def _select_orders(self, column: str, values: Sequence[str]) -> list[OrderRow]:
+        business = self.order_columns()
+        quoted = ", ".join(self.dialect.quote(name) for name in business)
+        head = "record_uuid, business_key, row_hash, sync_state, monday_item_id, sync_attempts"
+        rows = self.select_in(lambda marks: f"SELECT {head}{', ' + quoted if quoted else ''} FROM "
+                                            f"{self.orders_table} WHERE {column} IN ({marks})", values)
+        return [OrderRow(record_uuid=row[0], business_key=row[1], row_hash=row[2], sync_state=row[3],
+                         monday_item_id=row[4], sync_attempts=row[5],
+                         values=dict(zip(business, row[6:], strict=True)))
+                for row in rows]
+
+    def lines_of(self, record_uuids: Sequence[str]) -> list[LineRow]:
+        """The lines of these orders, every state included."""
+        def read() -> list[tuple]:
+            return self.select_in(
+                lambda marks: f"SELECT line_uuid, record_uuid, size_code, qty, sync_state, "
+                              f"monday_subitem_id, sync_attempts FROM {self.lines_table} "
+                              f"WHERE record_uuid IN ({marks}) ORDER BY record_uuid, size_code", record_uuids)
+
+        return [LineRow(line_uuid, record_uuid, size_code, str(qty), state, subitem_id, attempts)
+                for line_uuid, record_uuid, size_code, qty, state, subitem_id, attempts
+                in self.run_in_transaction(read, write=False)]
+
+    def status(self, failed_limit: int = 50, ingest_limit: int = 10) -> dict:
+        """Counts per state, the failed orders and the last ingests, as JSON-able data."""
+        return self.run_in_transaction(lambda: self._status(failed_limit, ingest_limit), write=False)
+
+    def _status(self, failed_limit: int, ingest_limit: int) -> dict:
+        versions = self._applied_versions() if self.table_columns(self.tables.migrations) else []
+        if not versions:
+            raise StoreError("the database has no ordersync schema yet: run `python -m shared db migrate`")
+        has_customer = CUSTOMER_COLUMN.casefold() in {name.casefold() for name in self.order_columns()}
+        customer = self.dialect.quote(CUSTOMER_COLUMN) if has_customer else "NULL"
+        sql, params = self.dialect.select_first(
+            failed_limit, f"business_key, {customer}, sync_attempts, sync_error, next_attempt_at",
+            f"FROM {self.orders_table} WHERE sync_state = ? ORDER BY updated_at DESC, business_key",
+            (OrderState.FAILED,))
+        failed = [{"business_key": key, "customer": name, "attempts": attempts, "last_error": error,
+                   "next_attempt_at": next_attempt, "parked": attempts >= self.max_attempts}
+                  for key, name, attempts, error, next_attempt in self.query(sql, params)]
+        sql, params = self.dialect.select_first(
+            ingest_limit, ", ".join(_LOG_COLUMNS), f"FROM {self.ingest_log_table} ORDER BY ingest_id DESC")
+        return {
+            "database": self.kind,
+            "schema_version": versions[-1][1],
+            "orders": self._state_counts(self.orders_table, ORDER_STATES),
+            "lines": self._state_counts(self.lines_table, LINE_STATES),
+            "failed_orders": failed,
+            "ingests": [IngestLogEntry(*row).to_dict() for row in self.query(sql, params)],
+        }
+
+    def _state_counts(self, table: str, states: Sequence[str]) -> dict[str, int]:
+        counts = dict.fromkeys(states, 0)
+        counts.update(self.query(f"SELECT sync_state, COUNT(*) FROM {table} GROUP BY sync_state"))
+        return counts
+
+
+def _check_batch(batch: IngestBatch) -> None:
+    seen: dict[str, int] = {}
+    for order in batch.orders:
+        if not order.business_key or len(order.business_key) > MAX_BUSINESS_KEY:
+            raise StoreError(f"row {order.source_row}: the business key must be 1 to {MAX_BUSINESS_KEY} "
+                             f"characters long (it is {len(order.business_key)})")
+        if order.business_key in seen:
+            raise StoreError(f"rows {seen[order.business_key]} and {order.source_row} share the business key "
+                             f"{order.business_key!r}")
+        seen[order.business_key] = order.source_row
+        for size_code in order.sizes:
+            if not size_code or len(size_code) > MAX_SIZE_CODE:
+                raise StoreError(f"row {order.source_row}: size {size_code!r} must be 1 to {MAX_SIZE_CODE} "
+                                 f"characters long")
+
+
+class _IngestWriter:
+    """The writes of one :meth:`OrderStore.apply_ingest`, run inside its transaction."""
+
+    def __init__(self, store: OrderStore, batch: IngestBatch):
+        self.store = store
+        self.batch = batch
+        self.now = timestamp_text()
+        self.counts = IngestCounts()
+
+    def apply(self) -> IngestCounts:
+        store, batch = self.store, self.batch
+        earlier = store._find_accepted(batch.content_hash)
+        if earlier is not None:
+            raise DuplicateIngest(f"{batch.file_name}: the same content was already applied "
+                                  f"({earlier.file_name}, {earlier.ingested_at})")
+        columns = store._ensure_order_columns(batch.columns)
+        known = self.known_orders()
+        new, changed = [], []
+        for order in batch.orders:
+            existing = known.get(order.business_key)
+            if existing is None:
+                new.append(order)
+            elif existing.row_hash != order.row_hash:
+                changed.append((order, existing))
+        self.counts.unchanged = len(batch.orders) - len(new) - len(changed)
+        self.insert_orders(new, columns)
+        self.update_orders(changed, columns)
+        self.update_lines(changed)
+        counts = self.counts
+        store._log_ingest(IngestLogEntry(
+            batch.file_name, batch.content_hash, self.now, ACCEPTED, "", batch.rows_total, counts.new,
+            counts.changed, counts.unchanged, batch.rows_rejected, counts.lines_new, counts.lines_changed,
+            counts.lines_removed))
+        return self.counts
+
+    def known_orders(self) -> dict[str, _KnownOrder]:
+        keys = [order.business_key for order in self.batch.orders]
+        rows = self.store.select_in(
+            lambda marks: f"SELECT business_key, record_uuid, row_hash, sync_state, monday_item_id, "
+                          f"claim_id, claimed_until FROM {self.store.orders_table} "
+                          f"WHERE business_key IN ({marks})", keys)
+        return {row[0]: _KnownOrder(*row[1:]) for row in rows}
+
+    def insert_orders(self, orders: list, columns: Mapping[str, str]) -> None:
+        store = self.store
+        names = list(columns)
+        head = ["record_uuid", "business_key", "row_hash", "sync_state", "source_file", "ingested_at",
+                "updated_at"]
+        quoted = ", ".join([*head, *(store.dialect.quote(columns[name]) for name in names)])
+        marks = ", ".join("?" * (len(head) + len(names)))
+        rows, lines = [], []
+        for order in orders:
+            record_uuid = str(uuid.uuid4())
+            values = (order.values.get(name) for name in names)
+            rows.append((record_uuid, order.business_key, order.row_hash, OrderState.NEW,
+                         self.batch.file_name, self.now, self.now, *values))
+            lines.extend((str(uuid.uuid4()), record_uuid, size, qty, LineState.NEW, self.now)
+                         for size, qty in order.sizes.items() if qty)
+        store.executemany(f"INSERT INTO {store.orders_table} ({quoted}) VALUES ({marks})", rows)
+        self.insert_lines(lines)
+        self.counts.new = len(orders)
+        self.counts.new_keys = [order.business_key for order in orders]
+
+    def insert_lines(self, lines: list[tuple]) -> None:
+        self.store.executemany(f"INSERT INTO {self.store.lines_table} (line_uuid, record_uuid, size_code, "
+                               f"qty, sync_state, updated_at) VALUES (?, ?, ?, ?, ?, ?)", lines)
+        self.counts.lines_new += len(lines)
+
+    def update_orders(self, changed: list, columns: Mapping[str, str]) -> None:
+        """Every column of the file, the new hash; state NEW without an item, else CHANGED; failures forgiven.
+
+        An order a worker holds (CLAIMED) keeps its state and claim: the worker's write-back sees the row hash
+        moved and leaves it for the next run, so two workers never write the same item.
+        """
+        store = self.store
+        names = list(columns)
+        assignments = ", ".join(f"{store.dialect.quote(columns[name])} = ?" for name in names)
+        rows = []
+        for order, known in changed:
+            if known.sync_state == OrderState.CLAIMED:
+                state, claim = OrderState.CLAIMED, (known.claim_id, known.claimed_until)
+            else:
+                state = OrderState.NEW if known.monday_item_id is None else OrderState.CHANGED
+                claim = (None, None)
+            rows.append((*(order.values.get(name) for name in names), order.row_hash, self.batch.file_name,
+                         self.now, state, *claim, known.record_uuid))
+        store.executemany(
+            f"UPDATE {store.orders_table} SET {assignments}{', ' if assignments else ''}row_hash = ?, "
+            f"source_file = ?, updated_at = ?, sync_state = ?, sync_attempts = 0, sync_error = NULL, "
+            f"next_attempt_at = NULL, claim_id = ?, claimed_until = ? WHERE record_uuid = ?", rows)
+        self.counts.changed = len(changed)
+        self.counts.changed_keys = [order.business_key for order, _ in changed]
+
+    def update_lines(self, changed: list) -> None:
+        """Diff the sizes of changed orders with their stored lines."""
+        store = self.store
+        by_order = {known.record_uuid: (order, known) for order, known in changed}
+        stored: dict[str, dict[str, tuple]] = {}
+        for line in store.select_in(
+                lambda marks: f"SELECT record_uuid, size_code, line_uuid, qty, sync_state, monday_subitem_id "
+                              f"FROM {store.lines_table} WHERE record_uuid IN ({marks})", list(by_order)):
+            stored.setdefault(line[0], {})[line[1]] = line[2:]
+        inserts, updates, deletes = [], [], []
+        for record_uuid, (order, known) in by_order.items():
+            lines = stored.get(record_uuid, {})
+            sizes = {size: qty for size, qty in order.sizes.items() if qty}
+            for size, qty in sizes.items():
+                if size not in lines:
+                    inserts.append((str(uuid.uuid4()), record_uuid, size, qty, LineState.NEW, self.now))
+                    continue
+                line_uuid, old_qty, state, subitem_id = lines[size]
+                if state == LineState.REMOVED or old_qty != qty:
+                    updates.append((qty, LineState.NEW if subitem_id is None else LineState.CHANGED, self.now,
+                                    line_uuid))
+            for size, (line_uuid, old_qty, state, subitem_id) in lines.items():
+                if size in sizes or state == LineState.REMOVED:
+                    continue
+                if subitem_id is None and known.sync_state != OrderState.CLAIMED:
+                    deletes.append((line_uuid,))  # never reached monday: nothing to remove there
+                else:
+                    updates.append((old_qty, LineState.REMOVED, self.now, line_uuid))
+                self.counts.lines_removed += 1
+        self.insert_lines(inserts)
+        store.executemany(f"UPDATE {store.lines_table} SET qty = ?, sync_state = ?, sync_attempts = 0, "
+                          f"sync_error = NULL, updated_at = ? WHERE line_uuid = ?", updates)
+        store.executemany(f"DELETE FROM {store.lines_table} WHERE line_uuid = ?", deletes)
+        self.counts.lines_changed = sum(state != LineState.REMOVED for _, state, _, _ in updates)

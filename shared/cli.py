@@ -16,6 +16,7 @@ from . import board
 from .config import Config, load_config
 from .errors import ConfigError, OrderSyncError
 from .monday_api_client import read_board_schema
+from .store import open_store
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -30,11 +31,48 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
-    raise NotImplementedError("status")
+    with open_store(config) as store:
+        status = store.status()
+    if args.json:
+        print_json(status)
+        return EXIT_OK
+
+    def table(headers: tuple[str, ...], rows: list[tuple]) -> None:
+        cells = [headers, *(tuple("" if value is None else str(value) for value in row) for row in rows)]
+        widths = [max(len(row[column]) for row in cells) for column in range(len(headers))]
+        for row in cells:
+            padded = (value.ljust(width) for value, width in zip(row, widths, strict=True))
+            print(("  " + "  ".join(padded)).rstrip())
+
+    print(f"database: {status['database']}, schema {status['schema_version']}")
+    for kind in ("orders", "lines"):
+        counts = status[kind]
+        print(f"{kind + ':':<8}" + "  ".join(f"{state} {count}" for state, count in counts.items())
+              + f"  ({sum(counts.values())} in all)")
+    failed, ingests = status["failed_orders"], status["ingests"]
+    print(f"failed orders: {len(failed) or 'none'}")
+    if failed:
+        table(("BUSINESS KEY", "CUSTOMER", "ATTEMPTS", "PARKED", "NEXT TRY", "LAST ERROR"),
+              [(o["business_key"], o["customer"], o["attempts"], "yes" if o["parked"] else "no",
+                o["next_attempt_at"], o["last_error"]) for o in failed])
+    print(f"last ingests: {len(ingests) or 'none'}")
+    if ingests:
+        table(("WHEN", "FILE", "OUTCOME", "ROWS", "NEW", "CHANGED", "UNCHANGED", "REJECTED", "MESSAGE"),
+              [(i["ingested_at"], i["file_name"], i["outcome"], i["rows_total"], i["orders_new"],
+                i["orders_changed"], i["orders_unchanged"], i["rows_rejected"], i["message"])
+               for i in ingests])
+    return EXIT_OK
 
 
 def cmd_db_migrate(args: argparse.Namespace, config: Config) -> int:
-    raise NotImplementedError("db migrate")
+    with open_store(config, auto_migrate=False) as store:
+        applied = store.migrate()
+        version = store.schema_version()
+    for name in applied:
+        print(f"applied {name} ({store.kind})")
+    if not applied:
+        print(f"schema is up to date (version {version})")
+    return EXIT_OK
 
 
 def cmd_board_describe(args: argparse.Namespace, config: Config) -> int:

@@ -213,18 +213,20 @@ def sqlite_path(database: str) -> Path | None:
     return Path.cwd() / database[len(SQLITE_PREFIX):]
 
 
-def open_store(config: Config, *, migrations_root: Path = SQL_ROOT) -> OrderStore:
-    """The store ``[environments.*].database`` names; a SQLite file is created and migrated on first use."""
+def open_store(config: Config, *, auto_migrate: bool = True, migrations_root: Path = SQL_ROOT) -> OrderStore:
+    """The store ``[environments.*].database`` names. A SQLite file is created on first use and, with
+    ``auto_migrate``, brought to the current schema; SQL Server changes only through ``migrate()``."""
     database = config.environment.database
     path = sqlite_path(database)
     if path is not None:
         store = OrderStore(SqliteBackend(path), Tables.of(config.environment), config.sync.max_attempts,
                            migrations_root)
-        try:
-            store.migrate()
-        except BaseException:
-            store.close()
-            raise
+        if auto_migrate:
+            try:
+                store.migrate()
+            except BaseException:
+                store.close()
+                raise
         return store
     from .mssql import ConnectionSettings, MssqlBackend
 

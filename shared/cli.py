@@ -11,10 +11,12 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from . import board
 from .config import Config, load_config
 from .errors import ConfigError, OrderSyncError
+from .ingest import ingest_files
 from .monday_api_client import read_board_schema
 from .store import open_store
 
@@ -27,7 +29,26 @@ def print_json(payload: object) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
-    raise NotImplementedError("ingest")
+    missing = [name for name in args.files if not Path(name).is_file()]
+    if missing:
+        print(f"ingest: no such file: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def progress(file_name: str, row: int, last_row: int | None) -> None:
+        if last_row:  # a bar needs the total; a file without a <dimension> shows none
+            done = min(row / last_row, 1.0)
+            bar = "#" * int(done * 30)
+            sys.stderr.write(f"\r\033[K{file_name}: [{bar:<30}] {done:4.0%} of {last_row} rows")
+            sys.stderr.write("\r\033[K" if row >= last_row else "")
+            sys.stderr.flush()
+
+    show_progress = sys.stderr.isatty() and not args.json
+    report = ingest_files(config, [Path(name) for name in args.files], progress if show_progress else None)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        sys.stdout.write(report.to_text())
+    return EXIT_PROBLEM if report.any_file_rejected else EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:

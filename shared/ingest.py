@@ -25,11 +25,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .config import Config
-from .errors import RejectedFile
+from .errors import RejectedFile, StoreError
 from .records import IncomingOrder, IngestBatch, IngestCounts
+from .store import (
+    ACCEPTED,
+    DUPLICATE,
+    MAX_BUSINESS_KEY,
+    MAX_SIZE_CODE,
+    REJECTED,
+    DuplicateIngest,
+    check_column_name,
+    open_store,
+)
 from .workbook import CellError, CellValue, OrderSheet, UncalculatedFormula, Workbook, column_letter
 
-ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
 CUSTOMER_COLUMN = "CUSTOMER NAME"
 KEY_SEPARATOR = "|"
 ROW_HASH_VERSION = "ordersync-row-v1"
@@ -41,7 +50,9 @@ _WHOLE_NUMBER = re.compile(r"^\d+(?:\.0*)?$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
-Progress = Callable[[int, int | None], None]  # (worksheet row reached, last row of the sheet or None)
+# (file name, worksheet row reached, last row of the sheet or None); called every PROGRESS_EVERY_ROWS rows
+# and once at the end of the sheet.
+Progress = Callable[[str, int, int | None], None]
 
 
 class RejectedValue(ValueError):
@@ -79,6 +90,24 @@ class FileReport:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def to_text(self) -> str:
+        if self.outcome != ACCEPTED:
+            return f"{self.file_name}: {self.outcome}\n  {self.message}\n"
+        lines = [f"{self.file_name}: {self.outcome} (sheet {self.sheet!r}, header on row {self.header_row})",
+                 f"  rows {self.rows}: {self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
+                 f"{self.rejected} rejected; size lines: {self.lines_new} new, {self.lines_changed} changed, "
+                 f"{self.lines_removed} removed"]
+        if self.rejected_rows:
+            lines.append("  rejected rows:")
+            lines.extend(f"    row {row.row}"
+                         + (f", {row.column}" if row.column else "")
+                         + (f" = {row.value!r}" if row.value is not None and row.column else "")
+                         + f": {row.message}" for row in self.rejected_rows)
+        if self.warnings:
+            lines.append("  warnings:")
+            lines.extend(f"    {warning}" for warning in self.warnings)
+        return "\n".join(lines) + "\n"
+
 
 @dataclass
 class IngestReport:
@@ -88,23 +117,30 @@ class IngestReport:
     def any_file_rejected(self) -> bool:
         return any(report.outcome == REJECTED for report in self.files)
 
-    def to_dict(self) -> dict:
+    def totals(self) -> dict[str, int]:
         totals = {name: sum(getattr(report, name) for report in self.files)
                   for name in ("rows", "new", "changed", "unchanged", "rejected")}
         for outcome in (ACCEPTED, REJECTED, DUPLICATE):
             totals[f"files_{outcome}"] = sum(report.outcome == outcome for report in self.files)
-        return {"files": [report.to_dict() for report in self.files], "totals": totals}
+        return totals
+
+    def to_dict(self) -> dict:
+        return {"files": [report.to_dict() for report in self.files], "totals": self.totals()}
+
+    def to_text(self) -> str:
+        t = self.totals()
+        summary = (f"total: {len(self.files)} file(s): {t['files_accepted']} accepted, {t['files_rejected']} "
+                   f"rejected, {t['files_duplicate']} duplicate; rows {t['rows']}: {t['new']} new, "
+                   f"{t['changed']} changed, {t['unchanged']} unchanged, {t['rejected']} rejected\n")
+        return "".join(report.to_text() for report in self.files) + summary
 
 
 # -- public entry points -----------------------------------------------------------------------------------
 def ingest_files(config: Config, paths: Iterable[str | os.PathLike], progress: Progress | None = None
                  ) -> IngestReport:
     """Ingest several files, each in its own transaction, into the configured store."""
-    from .store import open_store  # the store pulls in database drivers; parsing-only callers never need it
-
     report = IngestReport()
     with open_store(config) as store:
-        store.migrate()
         for path in paths:
             report.files.append(ingest_file(config, store, Path(path), Path(path).name, progress))
     return report
@@ -120,14 +156,18 @@ def ingest_file(config: Config, store, source: str | os.PathLike | bytes, file_n
     content_hash = hashlib.sha256(data).hexdigest()
     earlier = store.find_ingest(content_hash)
     if earlier is not None:
-        return FileReport(file_name, DUPLICATE, _duplicate_message(earlier), content_hash)
+        return _log_unapplied(store, FileReport(file_name, DUPLICATE, _duplicate_message(earlier),
+                                                content_hash))
     try:
         parsed = parse_order_list(config, data, file_name, progress)
     except RejectedFile as exc:
-        store.record_ingest(file_name=file_name, content_hash=content_hash, outcome=REJECTED,
-                            message=str(exc))
-        return FileReport(file_name, REJECTED, str(exc), content_hash)
-    counts: IngestCounts = store.apply_ingest(parsed.batch)
+        return _log_unapplied(store, FileReport(file_name, REJECTED, str(exc), content_hash))
+    try:
+        counts: IngestCounts = store.apply_ingest(parsed.batch)
+    except DuplicateIngest:  # the same content was applied meanwhile (two uploads racing)
+        earlier = store.find_ingest(content_hash)
+        return _log_unapplied(store, FileReport(file_name, DUPLICATE, _duplicate_message(earlier),
+                                                content_hash))
     return FileReport(
         file_name, ACCEPTED, "", content_hash, parsed.sheet, parsed.header_row, parsed.batch.rows_total,
         counts.new, counts.changed, counts.unchanged, parsed.batch.rows_rejected, counts.lines_new,
@@ -135,10 +175,15 @@ def ingest_file(config: Config, store, source: str | os.PathLike | bytes, file_n
 
 
 def _duplicate_message(earlier) -> str:
-    name = getattr(earlier, "file_name", None)
-    when = getattr(earlier, "ingested_at", None)
-    detail = f" ({name}, ingested {when})" if name and when else ""
+    detail = f" ({earlier.file_name}, ingested {earlier.ingested_at})" if earlier else ""
     return f"The same file content was already ingested{detail}; nothing changed."
+
+
+def _log_unapplied(store, report: FileReport) -> FileReport:
+    """The ingest log keeps rejected and duplicate files too, so `status` shows every file that came in."""
+    store.record_ingest(file_name=report.file_name, content_hash=report.content_hash, outcome=report.outcome,
+                        message=report.message)
+    return report
 
 
 # -- parsing and validation --------------------------------------------------------------------------------
@@ -177,6 +222,9 @@ class RowValues(Mapping):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
+
+    def items(self) -> list[tuple[str, str | None]]:  # the row hash walks every row's items: keep it quick
+        return list(zip(self._index, self._values, strict=True))
 
     def __len__(self) -> int:
         return len(self._index)
@@ -222,6 +270,7 @@ class _OrderListReader:
         self.name_of = header.names
         self.check_unique_names()
         self.size_positions, order_positions = self.split_size_columns()
+        self.check_storable_names()
         self.order_columns = tuple(header.names[index] for index in order_positions)
         self.column_slot = {index: slot for slot, index in enumerate(order_positions)}
         self.slot_of = {name: slot for slot, name in enumerate(self.order_columns)}
@@ -246,13 +295,28 @@ class _OrderListReader:
 
     # -- header --------------------------------------------------------------------------------------------
     def check_unique_names(self) -> None:
+        """Names compare without case as well: the database cannot hold columns differing only in case."""
         seen: dict[str, int] = {}
         for index, name in sorted(self.name_of.items()):
-            if name in seen:
+            first = seen.setdefault(name.casefold(), index)
+            if first != index:
+                same = "" if self.name_of[first] == name else f" (as {self.name_of[first]!r})"
                 raise RejectedFile(
-                    f"Column name {name!r} appears twice in the header (row {self.sheet.header.row}, columns "
-                    f"{column_letter(seen[name])} and {column_letter(index)}); rename one of them.")
-            seen[name] = index
+                    f"Column name {name!r} appears twice in the header{same} (row {self.sheet.header.row}, "
+                    f"columns {column_letter(first)} and {column_letter(index)}); rename one of them.")
+
+    def check_storable_names(self) -> None:
+        for index, name in self.name_of.items():
+            try:
+                if index in self.size_positions:
+                    if len(name) > MAX_SIZE_CODE:
+                        raise StoreError(f"size name {name[:40]!r}... is {len(name)} characters long; at "
+                                         f"most {MAX_SIZE_CODE} fit")
+                else:
+                    check_column_name(name)
+            except StoreError as exc:
+                raise RejectedFile(f"Column {column_letter(index)} of the header (row "
+                                   f"{self.sheet.header.row}) cannot be stored: {exc}.") from None
 
     def split_size_columns(self) -> tuple[dict[int, str], list[int]]:
         excel = self.config.excel
@@ -288,14 +352,14 @@ class _OrderListReader:
         last_row = self.sheet.last_row
         for number, cells in self.sheet.rows:
             if progress and number % PROGRESS_EVERY_ROWS == 0:
-                progress(number, last_row)
+                progress(file_name, number, last_row)
             candidate = self.read_row(number, cells, unknown_customers)
             if candidate is not None:
                 candidates.append(candidate)
                 if candidate.key:
                     rows_by_key.setdefault(candidate.key, []).append(number)
         if progress:
-            progress(last_row or 0, last_row)
+            progress(file_name, last_row or 0, last_row)
         self.reject_shared_keys(rows_by_key)
         orders = tuple(self.incoming_orders(candidates, rows_by_key))
         self.warn_unknown_customers(unknown_customers)
@@ -347,6 +411,10 @@ class _OrderListReader:
                 if values[slot] is None and name not in self.required_names:
                     self.reject(number, name, None, f"Key column {name!r} is blank.")
             key = business_key(parts) if None not in parts else ""
+            if len(key) > MAX_BUSINESS_KEY:
+                self.reject(number, None, key, f"The business key is {len(key)} characters long; at most "
+                                               f"{MAX_BUSINESS_KEY} fit.")
+                key = ""
         return _Candidate(number, customer or "", key, tuple(values), sizes, len(self.rejected) == problems)
 
     def canonical_customer(self, number: int, values: list[str | None],

@@ -55,10 +55,10 @@ def file_workbook(service: BlobServiceClient, inbox: str, name: str, data: bytes
     report_name = report_name_for(target)
     _upload(container, report_name, json.dumps(report, indent=2, ensure_ascii=False, default=str).encode(),
             REPORT_CONTENT_TYPE, overwrite=True)
+    unchanged_since = {"etag": etag, "match_condition": MatchConditions.IfNotModified} if etag else {}
     left = False
     try:
-        service.get_blob_client(inbox, name).delete_blob(
-            etag=etag, match_condition=MatchConditions.IfNotModified if etag else None)
+        service.get_blob_client(inbox, name).delete_blob(**unchanged_since)
     except ResourceNotFoundError:  # already filed by an earlier delivery of the same event
         pass
     except ResourceModifiedError:

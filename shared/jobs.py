@@ -1,19 +1,19 @@
 """What the Azure Functions do: one job per function, called by ``function_app.py`` with plain values.
 
-App settings are read once per process (:func:`app_settings`, :func:`ordersync_config`); the heavy modules
-(database drivers, the monday client, the workbook reader) are imported by the job that needs them, which
-keeps the host's indexing of ``function_app.py`` fast. Failures of a whole run (storage, database or monday
-unavailable, a bad token) are raised so the host retries the invocation; a bad file or a bad record never is.
+App settings are read once per process (:func:`app_settings`, :func:`ordersync_config`); the monday client and
+the workbook reader are imported by the job that needs them, which keeps the host's indexing of
+``function_app.py`` fast. Failures of a whole run (storage, database or monday unavailable, a bad token) are
+raised so the host retries the invocation; a bad file or a bad record never is. The store's schema: a SQLite
+file is brought up to date when opened; SQL Server changes only through ``python -m shared db migrate``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +23,7 @@ from azure.core.exceptions import AzureError
 from . import batch_queue, inbox
 from .config import DEFAULT_CONFIG_PATH, Config, load_config
 from .errors import ConfigError, MondayError, OrderSyncError
+from .store import open_store
 
 if TYPE_CHECKING:
     from azure.storage.blob import BlobServiceClient
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from .ingest import FileReport
     from .planner import BatchMessage
     from .run_summary import RunSummary
-    from .store import OrderStore
 
 log = logging.getLogger(__name__)
 
@@ -172,23 +172,6 @@ def reset_settings() -> None:
     """Forget the settings read so far (tests change the environment between cases)."""
     app_settings.cache_clear()
     ordersync_config.cache_clear()
-    _migrated.clear()
-
-
-_migrated: set[tuple[str, str]] = set()
-
-
-@contextlib.contextmanager
-def _open_store(config: Config) -> Iterator[OrderStore]:
-    """The order store, its schema created or upgraded once per process."""
-    from .store import open_store
-
-    with open_store(config) as store:
-        schema = (config.environment.name, config.environment.database)
-        if schema not in _migrated:
-            store.migrate()
-            _migrated.add(schema)
-        yield store
 
 
 # -- the jobs ------------------------------------------------------------------------------------------------
@@ -204,7 +187,7 @@ def _plan_and_queue(reason: str) -> list[BatchMessage]:
     from .planner import plan_batches
 
     settings, config = app_settings(), ordersync_config()
-    with _open_store(config) as store:
+    with open_store(config) as store:
         messages = plan_batches(config, store)
     # A send failing part-way leaves the unsent batches claimed: their claims expire, they are planned again.
     queue = batch_queue.host_queue(settings.storage.queue_service, settings.sync_queue)
@@ -236,7 +219,7 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
         return None
     where = (f"batch {message.claim_id} ({message.customer}, {len(message.record_uuids)} orders, "
              f"delivery {dequeue_count or 1})")
-    with _open_store(config) as store:
+    with open_store(config) as store:
         try:
             client = MondayClient(config, url=settings.monday_api_url, token=settings.monday_api_token)
             async with client:
@@ -255,7 +238,7 @@ def ingest_orders(blob_path: str, data: bytes, *, blob_properties: Mapping | Non
 
     settings, config = app_settings(), ordersync_config()
     container, name = inbox.split_blob_path(blob_path)
-    with _open_store(config) as store:
+    with open_store(config) as store:
         report = ingest_file(config, store, data, name)
     destination = settings.rejected_container if report.outcome == REJECTED else settings.archive_container
     filed = inbox.file_workbook(settings.storage.blob_service, container, name, data, destination,
@@ -278,7 +261,7 @@ def ingest_orders(blob_path: str, data: bytes, *, blob_properties: Mapping | Non
 def order_status() -> tuple[int, dict]:
     """HTTP: (status code, body) — the store's counts as ``python -m shared status --json`` prints them."""
     try:
-        with _open_store(ordersync_config()) as store:
+        with open_store(ordersync_config()) as store:
             return 200, store.status()
     except OrderSyncError as exc:  # messages of these types never carry secrets
         log.error("status: %s", exc)

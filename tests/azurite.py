@@ -109,3 +109,23 @@ def azurite():
         pytest.fail(str(exc), pytrace=False)
     yield instance
     instance.stop()
+
+
+# Every app setting the function app reads besides ORDERSYNC_* / MONDAY_* (which conftest already clears).
+APP_SETTINGS = (
+    "AzureWebJobsStorage", "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__blobServiceUri",
+    "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__clientId", "SYNC_SCHEDULE", "SYNC_QUEUE",
+    "ORDERS_CONTAINER", "ARCHIVE_CONTAINER", "REJECTED_CONTAINER", "BLOB_TRIGGER_SOURCE", "PLAN_AFTER_INGEST",
+)
+
+
+@pytest.fixture
+def app_environment(monkeypatch):
+    """No app setting from the developer's shell; the jobs read the environment afresh for each test."""
+    from shared import jobs
+
+    for name in APP_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    jobs.reset_settings()
+    yield monkeypatch
+    jobs.reset_settings()

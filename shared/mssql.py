@@ -77,7 +77,7 @@ class ConnectionSettings:
     uses_token: bool  # no credentials in the string: authenticate with DefaultAzureCredential
     server: str
     database: str
-    secrets: tuple[str, ...]  # values to blank out of any message
+    secrets: tuple[str, ...]  # the strings themselves and any password: blanked out of every message
 
     @classmethod
     def from_config(cls, text: str) -> ConnectionSettings:
@@ -87,22 +87,24 @@ class ConnectionSettings:
             pairs.insert(0, ("Driver", DEFAULT_DRIVER))
         if "encrypt" not in keys:
             pairs.append(("Encrypt", "yes"))
-        secrets = tuple(_unbraced(value) for key, value in pairs if key.casefold() in _SECRET_KEYS and value)
+        connection_string = ";".join(f"{key}={value}" for key, value in pairs)
+        passwords = [form for key, value in pairs if key.casefold() in _SECRET_KEYS and value
+                     for form in (value, _unbraced(value))]
         return cls(
-            connection_string=";".join(f"{key}={value}" for key, value in pairs),
+            connection_string=connection_string,
             uses_token=not _CREDENTIAL_KEYS & keys.keys(),
             server=_unbraced(keys.get("server") or keys.get("address") or keys.get("addr") or "?"),
             database=_unbraced(keys.get("database") or keys.get("initial catalog") or "(default)"),
-            secrets=secrets,
+            secrets=tuple(sorted({text, connection_string, *passwords}, key=len, reverse=True)),
         )
 
     def describe(self) -> str:
         return f"{self.server}/{self.database}"
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
+        for secret in self.secrets:  # longest first, so a whole string goes before the password inside it
             text = text.replace(secret, "***")
-        return text.replace(self.connection_string, "***")
+        return text
 
     def __repr__(self) -> str:
         return f"ConnectionSettings({self.describe()!r})"

@@ -159,7 +159,7 @@ def ingest_file(config: Config, store, source: str | os.PathLike | bytes, file_n
         return _log_unapplied(store, FileReport(file_name, DUPLICATE, _duplicate_message(earlier),
                                                 content_hash))
     try:
-        parsed = parse_order_list(config, data, file_name, progress)
+        parsed = parse_order_list(config, data, file_name, progress, content_hash)
     except RejectedFile as exc:
         return _log_unapplied(store, FileReport(file_name, REJECTED, str(exc), content_hash))
     try:
@@ -196,12 +196,13 @@ class ParsedFile:
     warnings: list[str]
 
 
-def parse_order_list(config: Config, data: bytes, file_name: str, progress: Progress | None = None
-                     ) -> ParsedFile:
+def parse_order_list(config: Config, data: bytes, file_name: str, progress: Progress | None = None,
+                     content_hash: str | None = None) -> ParsedFile:
     """Read and validate a workbook; raises RejectedFile when the file as a whole cannot be used."""
     excel = config.excel
     sheet = Workbook(data).find_order_sheet(excel.sheet, excel.required_columns, excel.header_search_rows)
-    return _OrderListReader(config, sheet).read(file_name, hashlib.sha256(data).hexdigest(), progress)
+    content_hash = content_hash or hashlib.sha256(data).hexdigest()
+    return _OrderListReader(config, sheet).read(file_name, content_hash, progress)
 
 
 class RowValues(Mapping):

@@ -78,20 +78,23 @@ def check_column_name(name: str) -> None:
 # -- tables and migrations ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Tables:
-    """Unquoted, config-checked table names; the ingest log and migrations tables follow the orders table."""
+    """Unquoted, config-checked table names; the other tables are named after the orders table."""
 
     orders: str
     lines: str
     ingest_log: str
     migrations: str
+    groups: str  # monday groups found or created per board (the sync engine's, from a later migration)
 
     @classmethod
     def of(cls, environment: Environment) -> Tables:
         orders = environment.orders_table
-        return cls(orders, environment.lines_table, f"{orders}_INGEST_LOG", f"{orders}_MIGRATIONS")
+        return cls(orders, environment.lines_table, f"{orders}_INGEST_LOG", f"{orders}_MIGRATIONS",
+                   f"{orders}_GROUPS")
 
     def placeholders(self) -> dict[str, str]:
-        return {"orders_table": self.orders, "lines_table": self.lines, "ingest_log_table": self.ingest_log}
+        return {"orders_table": self.orders, "lines_table": self.lines, "ingest_log_table": self.ingest_log,
+                "groups_table": self.groups}
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,10 @@ class _KnownOrder:
     monday_item_id: str | None
     claim_id: str | None
     claimed_until: str | None
+
+    def in_flight(self, now: str) -> bool:
+        """A worker holds the order right now (a claim that has not expired)."""
+        return self.claim_id is not None and self.claimed_until is not None and self.claimed_until > now
 
 
 class OrderStore:
@@ -583,21 +590,20 @@ class _IngestWriter:
         self.counts.lines_new += len(lines)
 
     def update_orders(self, changed: list, columns: Mapping[str, str]) -> None:
-        """Every column of the file, the new hash; state NEW without an item, else CHANGED; failures forgiven.
+        """Every column of the file, the new hash; state NEW without an item, else CHANGED; failures forgiven
+        (attempts, error and retry time reset: a person fixed the data).
 
-        An order a worker holds (CLAIMED) keeps its state and claim: the worker's write-back sees the row hash
-        moved and leaves it for the next run, so two workers never write the same item.
+        A claim that has expired is cleared. A live claim is kept: a worker is sending the order right now,
+        its write-back sees the row hash moved and leaves the order for the next run, and no second worker is
+        planned onto it meanwhile.
         """
         store = self.store
         names = list(columns)
         assignments = ", ".join(f"{store.dialect.quote(columns[name])} = ?" for name in names)
         rows = []
         for order, known in changed:
-            if known.sync_state == OrderState.CLAIMED:
-                state, claim = OrderState.CLAIMED, (known.claim_id, known.claimed_until)
-            else:
-                state = OrderState.NEW if known.monday_item_id is None else OrderState.CHANGED
-                claim = (None, None)
+            state = OrderState.NEW if known.monday_item_id is None else OrderState.CHANGED
+            claim = (known.claim_id, known.claimed_until) if known.in_flight(self.now) else (None, None)
             rows.append((*(order.values.get(name) for name in names), order.row_hash, self.batch.file_name,
                          self.now, state, *claim, known.record_uuid))
         store.executemany(
@@ -631,7 +637,7 @@ class _IngestWriter:
             for size, (line_uuid, old_qty, state, subitem_id) in lines.items():
                 if size in sizes or state == LineState.REMOVED:
                     continue
-                if subitem_id is None and known.sync_state != OrderState.CLAIMED:
+                if subitem_id is None and not known.in_flight(self.now):
                     deletes.append((line_uuid,))  # never reached monday: nothing to remove there
                 else:
                     updates.append((old_qty, LineState.REMOVED, self.now, line_uuid))

@@ -7,11 +7,14 @@ import sqlite3
 import pytest
 import sqlglot
 
+from shared.config import load_config
 from shared.dialect import SQLITE, TSQL
 from shared.errors import StoreError
 from shared.store import SQL_ROOT, Tables, load_migrations, render_migration
 
-TABLES = Tables("ORDER_LIST_V2", "ORDER_LIST_LINES", "ORDER_LIST_V2_INGEST_LOG", "ORDER_LIST_V2_MIGRATIONS")
+from .conftest import DEFAULT_CONFIG
+
+TABLES = Tables.of(load_config(DEFAULT_CONFIG).environment)  # ORDER_LIST_V2, ORDER_LIST_LINES, ...
 SQLITE_FILES = sorted((SQL_ROOT / "sqlite").glob("*.sql"))
 TSQL_FILES = sorted((SQL_ROOT / "tsql").glob("*.sql"))
 
@@ -54,8 +57,8 @@ def test_placeholders_become_quoted_names_per_dialect():
     assert render_migration(text, SQLITE, TABLES) == [
         'CREATE INDEX "ORDER_LIST_V2_ix_state" ON "ORDER_LIST_V2" (sync_state)']
     assert render_migration(text, TSQL, TABLES) == ["CREATE INDEX [ix_state] ON [ORDER_LIST_V2] (sync_state)"]
-    with pytest.raises(StoreError, match="unknown placeholder {groups_table}"):
-        render_migration("CREATE TABLE {groups_table} (x INT);", SQLITE, TABLES)
+    with pytest.raises(StoreError, match="unknown placeholder {customers_table}"):
+        render_migration("CREATE TABLE {customers_table} (x INT);", SQLITE, TABLES)
 
 
 def test_identifiers_are_quoted_with_doubling():

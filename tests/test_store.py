@@ -44,7 +44,7 @@ def store_config(request, tmp_path):
     yield config
     with open_store(config) as store:
         tables = store.tables
-        for table in (tables.lines, tables.orders, tables.ingest_log, tables.migrations):
+        for table in (tables.lines, tables.groups, tables.orders, tables.ingest_log, tables.migrations):
             if store.table_columns(table):
                 drop = f"DROP TABLE {store.dialect.quote(table)}"
                 store.run_in_transaction(lambda sql=drop: store.execute(sql))
@@ -194,7 +194,7 @@ def test_changed_failed_or_parked_order_is_forgiven(store):
     store.apply_ingest(make_batch(make_order("K1", {"NOTES": "a"}), make_order("K2", {"NOTES": "a"})))
     failure = dict(sync_state=OrderState.FAILED, sync_attempts=9, sync_error="monday said no",
                    next_attempt_at="2030-01-01T00:00:00.000000+00:00", claim_id="c1",
-                   claimed_until="2030-01-01T00:00:00.000000+00:00")
+                   claimed_until="2020-01-01T00:00:00.000000+00:00")  # a dead worker's expired claim
     set_order(store, "K1", monday_item_id="111", **failure)
     set_order(store, "K2", **failure)  # failed before its item was ever created
     store.apply_ingest(make_batch(make_order("K1", {"NOTES": "b"}), make_order("K2", {"NOTES": "b"})))
@@ -203,12 +203,12 @@ def test_changed_failed_or_parked_order_is_forgiven(store):
     assert order_fields(store, "K2", *columns) == ("NEW", 0, None, None, None, None)
 
 
-def test_changed_claimed_order_keeps_its_claim(store):
+def test_changed_order_in_flight_keeps_its_live_claim(store):
     store.apply_ingest(make_batch(make_order("K1", {"NOTES": "a"})))
-    set_order(store, "K1", sync_state=OrderState.CLAIMED, claim_id="c1",
+    set_order(store, "K1", sync_state=OrderState.SYNCED, monday_item_id="111", claim_id="c1",
               claimed_until="2030-01-01T00:00:00.000000+00:00")
     store.apply_ingest(make_batch(make_order("K1", {"NOTES": "b"}, sizes={"S": 1})))
-    assert order_fields(store, "K1", "sync_state", "claim_id") == ("CLAIMED", "c1")
+    assert order_fields(store, "K1", "sync_state", "claim_id") == ("CHANGED", "c1")
     # the worker may be creating the M subitem right now: the line is marked, not deleted
     assert lines_by_size(store, "K1")["M"].sync_state == LineState.REMOVED
 
@@ -516,18 +516,18 @@ def test_sql_server_backend_retries_connect_and_whole_transaction(monkeypatch):
     backend = mssql.MssqlBackend(mssql.ConnectionSettings.from_config("Server=x;Database=y"),
                                  mssql.RetryPolicy(attempts=3, base_seconds=0, max_seconds=0))
     assert connect_calls[-1] == {mssql.SQL_COPT_SS_ACCESS_TOKEN: mssql.access_token_struct("tok")}
-    store = OrderStore(backend, Tables("O", "L", "O_INGEST_LOG", "O_MIGRATIONS"), max_attempts=5)
+    store = OrderStore(backend, Tables.of(load_config(DEFAULT_CONFIG).environment), max_attempts=5)
     runs = []
 
     def work():
         runs.append(1)
-        store.execute("UPDATE [O] SET sync_state = ? WHERE record_uuid = ?", ("NEW", "u1"))
+        store.execute("UPDATE [X] SET sync_state = ? WHERE record_uuid = ?", ("NEW", "u1"))
         return "ok"
 
     assert store.run_in_transaction(work) == "ok"
     assert len(runs) == 2 and len(connect_calls) == 3
     assert connections[0].closed and connections[0].rolled_back == 1
-    assert connections[1].executed == [("UPDATE [O] SET sync_state = ? WHERE record_uuid = ?", ("NEW", "u1"))]
+    assert connections[1].executed == [("UPDATE [X] SET sync_state = ? WHERE record_uuid = ?", ("NEW", "u1"))]
     assert connections[1].committed == 1
     failures.append(odbc_error(2627))
     with pytest.raises(StoreError, match="mssql database error: .*2627"):

@@ -42,11 +42,14 @@ DEFAULT_BINDINGS = {
 }
 
 
-def index_app() -> dict[str, func.FunctionBuilder]:
-    """Import function_app afresh (settings read again) and index it as the worker does."""
+def reimport_function_app():
     jobs.reset_settings()
-    module = importlib.reload(function_app)
-    return {fn.get_function_name(): fn for fn in module.app.get_functions()}
+    return importlib.reload(function_app)
+
+
+def index_app() -> dict:
+    """Import function_app afresh (settings read again) and index it as the worker does."""
+    return {fn.get_function_name(): fn for fn in reimport_function_app().app.get_functions()}
 
 
 def bindings_of(function) -> list[dict]:
@@ -56,8 +59,8 @@ def bindings_of(function) -> list[dict]:
 @pytest.fixture
 def indexed(app_environment):  # noqa: F811
     yield index_app
-    app_environment.undo()  # leave function_app indexed with the defaults for the other test modules
-    index_app()
+    app_environment.undo()  # leave function_app as imported with the defaults, not yet indexed
+    reimport_function_app()
 
 
 def test_the_app_indexes_exactly_four_functions_with_their_bindings(indexed):

@@ -17,7 +17,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,6 +39,8 @@ MAX_SIZE_CODE = 100
 ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
 ORDER_STATES = (OrderState.NEW, OrderState.CHANGED, OrderState.CLAIMED, OrderState.SYNCED, OrderState.FAILED)
 LINE_STATES = (LineState.NEW, LineState.CHANGED, LineState.REMOVED, LineState.SYNCED, LineState.FAILED)
+# The orders table's own columns; every other column holds a workbook header. A migration that adds a column
+# the store keeps for itself lists it here too, or it would be read (and written) as a business column.
 ORDER_SYSTEM_COLUMNS = (
     "record_uuid", "business_key", "row_hash", "sync_state", "monday_item_id", "monday_group_id",
     "sync_attempts", "sync_error", "last_synced_at", "next_attempt_at", "claim_id", "claimed_until",
@@ -47,9 +49,6 @@ ORDER_SYSTEM_COLUMNS = (
 _SYSTEM_NAMES = frozenset(name.casefold() for name in ORDER_SYSTEM_COLUMNS)
 _MIGRATION_FILE = re.compile(r"^(\d{3})_(\w+)\.sql$")
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
-_LOG_COLUMNS = ("file_name", "content_hash", "ingested_at", "outcome", "message", "rows_total", "orders_new",
-                "orders_changed", "orders_unchanged", "rows_rejected", "lines_new", "lines_changed",
-                "lines_removed")
 
 
 class DuplicateIngest(StoreError):
@@ -155,6 +154,9 @@ class IngestLogEntry:
         return asdict(self)
 
 
+_LOG_COLUMNS = tuple(column.name for column in fields(IngestLogEntry))  # the log table's columns, same order
+
+
 # -- backends ----------------------------------------------------------------------------------------------
 class SqliteBackend:
     """An embedded file; WAL and a busy timeout let a CLI and a function host share it."""
@@ -253,6 +255,14 @@ class _KnownOrder:
 
 
 class OrderStore:
+    """Orders, lines and the ingest log of one environment.
+
+    Methods that read or write define their work as a function of no arguments and hand it to
+    :meth:`run_in_transaction`; inside it they use :meth:`execute`, :meth:`query`, :meth:`executemany`
+    (bulk) and :meth:`select_in` (IN-lists in chunks), with ``?`` parameters and table names from
+    ``orders_table`` / ``lines_table`` / ``ingest_log_table`` (already quoted) and :attr:`dialect`.
+    """
+
     def __init__(self, backend, tables: Tables, max_attempts: int, migrations_root: Path = SQL_ROOT):
         self._backend = backend
         self.dialect: Dialect = backend.dialect

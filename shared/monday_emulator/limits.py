@@ -1,0 +1,127 @@
+"""monday's limits on a token: the complexity budget per window, requests per window, calls per day, requests
+in flight, and the Idempotency-Key cache. Each keeps its own time so tests can scale a "minute" down.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class LimitExceeded(Exception):
+    def __init__(self, retry_in: int):
+        super().__init__(f"retry in {retry_in}s")
+        self.retry_in = retry_in
+
+
+def _ceil(seconds: float) -> int:
+    return max(1, math.ceil(seconds))
+
+
+class ComplexityBudget:
+    """A budget of ``total`` points that refills ``window`` seconds after the first call of a window."""
+
+    def __init__(self, total: int, window: float, clock: Callable[[], float] = time.monotonic):
+        self.total, self.window, self.clock = total, window, clock
+        self.spent = 0
+        self.window_start: float | None = None
+
+    def _roll(self) -> float:
+        now = self.clock()
+        if self.window_start is None or now >= self.window_start + self.window:
+            self.window_start, self.spent = now, 0
+        return now
+
+    def charge(self, cost: int) -> dict:
+        """The ``complexity`` answer for a request of ``cost``; LimitExceeded when the rest cannot pay."""
+        now = self._roll()
+        before = self.total - self.spent
+        reset_in = _ceil(self.window_start + self.window - now)
+        if cost > before:
+            raise LimitExceeded(reset_in)
+        self.spent += cost
+        return {"before": before, "after": before - cost, "query": cost, "reset_in_x_seconds": reset_in}
+
+    def refund(self, cost: int) -> None:
+        self.spent = max(0, self.spent - cost)
+
+    def remaining(self) -> tuple[int, int]:
+        now = self._roll()
+        return self.total - self.spent, _ceil(self.window_start + self.window - now)
+
+    def reset(self) -> None:
+        self.window_start, self.spent = None, 0
+
+
+class RequestRate:
+    """At most ``limit`` requests in any ``window`` seconds (a sliding log)."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window, self.clock = limit, window, clock
+        self.sent: deque[float] = deque()
+
+    def take(self) -> None:
+        now = self.clock()
+        while self.sent and self.sent[0] <= now - self.window:
+            self.sent.popleft()
+        if len(self.sent) >= self.limit:
+            raise LimitExceeded(_ceil(self.sent[0] + self.window - now))
+        self.sent.append(now)
+
+    def remaining(self) -> int:
+        return max(0, self.limit - len(self.sent))
+
+
+class DailyCalls:
+    """At most ``limit`` calls per UTC day (monday resets the daily limit at midnight UTC)."""
+
+    def __init__(self, limit: int, clock: Callable[[], float] = time.time):
+        self.limit, self.clock = limit, clock
+        self.day, self.calls = None, 0
+
+    def take(self) -> None:
+        now = self.clock()
+        day = int(now // 86400)
+        if day != self.day:
+            self.day, self.calls = day, 0
+        if self.calls >= self.limit:
+            raise LimitExceeded(_ceil((day + 1) * 86400 - now))
+        self.calls += 1
+
+
+@dataclass
+class StoredAnswer:
+    status: int
+    body: bytes
+    expires: float
+
+
+IN_FLIGHT = "in flight"
+
+
+class IdempotencyStore:
+    """Answers of finished writes by (token, Idempotency-Key), kept ``ttl`` seconds; keys in flight."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic):
+        self.ttl, self.clock = ttl, clock
+        self._entries: dict[tuple[str, str], StoredAnswer | str] = {}
+
+    def begin(self, scope: str, key: str) -> StoredAnswer | str | None:
+        """The stored answer, IN_FLIGHT, or None (the key is now in flight and the request should run)."""
+        now = self.clock()
+        entry = self._entries.get((scope, key))
+        if isinstance(entry, StoredAnswer) and entry.expires <= now:
+            entry = None
+        if entry is None:
+            self._entries[(scope, key)] = IN_FLIGHT
+        return entry
+
+    def finish(self, scope: str, key: str, status: int | None = None, body: bytes = b"") -> None:
+        """Store the answer, or (status None: nothing ran) forget the key."""
+        if status is None:
+            self._entries.pop((scope, key), None)
+        else:
+            self._entries[(scope, key)] = StoredAnswer(status, body, self.clock() + self.ttl)

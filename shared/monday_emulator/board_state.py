@@ -214,7 +214,8 @@ class AccountState:
                                      status_code=400, error_data={"board_id": _as_int(board.id)})
             group_id = next(iter(board.groups))
         elif group_id not in board.groups:
-            raise MondayApiError("ResourceNotFoundException", f"Group {group_id} not found on board {board.id}",
+            raise MondayApiError("ResourceNotFoundException", f"Group {group_id} not found on board "
+                                 f"{board.id}",
                                  status_code=404,
                                  error_data={"resource_type": "group", "resource_id": group_id})
         return self._new_item(board, name, group_id, None, column_values, create_labels)

@@ -291,3 +291,21 @@ def test_row_values_mapping():
     assert values.get("C", "d") == "d" and values["A"] == "x" and len(values) == 2
     with pytest.raises(KeyError):
         values["C"]
+
+
+def test_a_key_too_long_for_the_database_rejects_the_row(config):
+    parsed = parse(config, [order(1, **{"CUSTOMER STYLE": "S" * 460}), order(2)])
+    assert [o.source_row for o in parsed.batch.orders] == [3]
+    (rejected,) = parsed.rejected_rows
+    assert rejected.message == "The business key is 470 characters long; at most 450 fit."
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("row_hash", "is the name of a column the store keeps for itself"),
+    ("N" * 130, "at most 128 fit a database column name"),
+])
+def test_header_names_the_database_cannot_hold_reject_the_file(config, name, problem):
+    with pytest.raises(RejectedFile) as caught:
+        parse(config, [order(1)], header=[*HEADER, name])
+    assert str(caught.value).startswith("Column N of the header (row 1) cannot be stored: ")
+    assert problem in str(caught.value)

@@ -20,6 +20,7 @@ from .corpus import (
     order,
     png,
     with_prefixed_namespace,
+    without_references,
     xlsx,
     xlsx_uncalculated,
 )
@@ -188,3 +189,11 @@ def test_reading_from_a_path(tmp_path):
     assert Workbook(path).sheet_names == ["MASTER"]
     with pytest.raises(RejectedFile, match="cannot be read"):
         Workbook(tmp_path / "missing.xlsx")
+
+
+def test_cells_and_rows_without_references_are_placed_in_order():
+    data = xlsx([order(1), order(2)])
+    plain = order_sheet(data)
+    bare = order_sheet(without_references(data))
+    assert bare.header == plain.header
+    assert list(bare.rows) == list(plain.rows)

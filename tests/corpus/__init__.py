@@ -100,16 +100,25 @@ def xlsx_uncalculated(rows: list[dict[str, object]], header: list[str] | None = 
 
 def with_prefixed_namespace(data: bytes) -> bytes:
     """The same workbook with every sheet element written as ``<x:c>`` (as some .NET writers do)."""
+    def prefix(text: str) -> str:
+        text = re.sub(r"<(/?)([A-Za-z]\w*)(?=[\s>/])", r"<\1x:\2", text)
+        return text.replace('xmlns="', 'xmlns:x="', 1)
+    return _rewrite_sheets(data, prefix)
+
+
+def without_references(data: bytes) -> bytes:
+    """The same workbook without the optional ``r`` attributes of rows and cells (some writers omit them)."""
+    return _rewrite_sheets(data, lambda text: re.sub(r' r="[A-Z]*\d+"', "", text))
+
+
+def _rewrite_sheets(data: bytes, rewrite) -> bytes:
     source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             content = source.read(item)
             if item.filename.startswith("xl/worksheets/"):
-                text = content.decode("utf-8")
-                text = re.sub(r"<(/?)([A-Za-z]\w*)(?=[\s>/])", r"<\1x:\2", text)
-                text = text.replace('xmlns="', 'xmlns:x="', 1)
-                content = text.encode("utf-8")
+                content = rewrite(content.decode("utf-8")).encode("utf-8")
             target.writestr(item, content)
     return buffer.getvalue()
 

@@ -179,6 +179,7 @@ class MssqlBackend:
 
         self._pyodbc = pyodbc
         self.errors: tuple[type[BaseException], ...] = (pyodbc.Error,)
+        self.integrity_errors: tuple[type[BaseException], ...] = (pyodbc.IntegrityError,)
         self.settings = settings
         self.policy = policy
         self._connection = None

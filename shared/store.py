@@ -164,6 +164,7 @@ class SqliteBackend:
     kind = "sqlite"
     dialect = SQLITE
     errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    integrity_errors: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
     BUSY_TIMEOUT_SECONDS = 30
 
     def __init__(self, path: Path):
@@ -560,10 +561,15 @@ class _IngestWriter:
         self.update_orders(changed, columns)
         self.update_lines(changed)
         counts = self.counts
-        store._log_ingest(IngestLogEntry(
-            batch.file_name, batch.content_hash, self.now, ACCEPTED, "", batch.rows_total, counts.new,
-            counts.changed, counts.unchanged, batch.rows_rejected, counts.lines_new, counts.lines_changed,
-            counts.lines_removed))
+        try:
+            store._log_ingest(IngestLogEntry(
+                batch.file_name, batch.content_hash, self.now, ACCEPTED, "", batch.rows_total, counts.new,
+                counts.changed, counts.unchanged, batch.rows_rejected, counts.lines_new, counts.lines_changed,
+                counts.lines_removed))
+        except store._backend.integrity_errors:
+            # Another transaction applied the same content after our check (possible on SQL Server; SQLite's
+            # write lock serialises ingests). The accepted-content index refuses the second: roll it back.
+            raise DuplicateIngest(f"{batch.file_name}: the same content was applied meanwhile") from None
         return self.counts
 
     def known_orders(self) -> dict[str, _KnownOrder]:

@@ -357,6 +357,19 @@ def test_find_ingest_knows_accepted_content_only(store):
         store.record_ingest(file_name="x.xlsx", content_hash="e" * 64, outcome="accepted")
 
 
+def test_content_applied_by_a_concurrent_ingest_is_refused_by_the_database(store, monkeypatch):
+    batch = make_batch(make_order("K1", {"NOTES": "a"}))
+    store.apply_ingest(batch)
+    # Stands in for a second SQL Server transaction that checked before the first committed: the check says
+    # "not applied yet", so only the accepted-content unique index stands between it and a double apply.
+    monkeypatch.setattr(store, "_find_accepted", lambda content_hash: None)
+    changed_same_content = dataclasses.replace(batch, orders=(make_order("K1", {"NOTES": "b"}),))
+    with pytest.raises(DuplicateIngest, match="applied meanwhile"):
+        store.apply_ingest(changed_same_content)
+    assert store.orders_by_key(["K1"])["K1"].values["NOTES"] == "a"
+    assert len(store.status()["ingests"]) == 1
+
+
 def test_status_counts_states_and_lists_failed_orders(store):
     store.apply_ingest(make_batch(make_order("K1"), make_order("K2"), make_order("K3", sizes={"S": 1})))
     set_order(store, "K1", sync_state=OrderState.FAILED, sync_attempts=5, sync_error="bad label",

@@ -19,12 +19,16 @@ from pathlib import Path
 import azure.functions as func
 import openpyxl
 import pytest
-from azure.functions.queue import QueueMessage as HostQueueMessage  # the class the worker hands to functions
+from azure.functions.queue import QueueMessage as HostQueueMessage  # what the worker hands to functions
+from azure.functions.timer import TimerRequest
 from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueClient, QueueServiceClient
 
 import function_app
-from shared import batch_queue
+from shared import batch_queue, jobs
+from shared.config import load_config, normalise_name
+from shared.errors import MondayPermanentError, MondayTransientError
+from shared.monday_emulator import run_emulator_in_thread
 from shared.planner import BatchMessage
 
 from .azurite import app_environment, azurite  # noqa: F401
@@ -33,6 +37,7 @@ from .conftest import DEFAULT_CONFIG, ROOT
 pytestmark = pytest.mark.azurite
 
 SAMPLES = ROOT / "samples"
+TOKEN = "emulator-token"
 
 
 @dataclass
@@ -86,6 +91,29 @@ def storage(azurite, app_environment, tmp_path) -> Storage:  # noqa: F811
     return storage
 
 
+@pytest.fixture
+def monday(app_environment):  # noqa: F811
+    """The monday emulator, its token and URL given to the app as the app settings would.
+
+    Its per-minute complexity budget is raised: 110 orders cost more than monday's 10M, and waiting a minute
+    for the window to reset (what the client rightly does) tests nothing here.
+    """
+    with run_emulator_in_thread(token=TOKEN, complexity_budget=100_000_000) as emulator:
+        app_environment.setenv("MONDAY_API_URL", emulator.url)
+        app_environment.setenv("MONDAY_API_TOKEN", TOKEN)
+        yield emulator
+
+
+def fast_retries_config(path: Path) -> Path:
+    """The project's configuration with monday's back-off shortened, so an outage is declared in moments."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert "\n[monday]\n" in text
+    path.write_text(text.replace("\n[monday]\n", "\n[monday]\nmax_retries = 1\nretry_base_seconds = 0.01\n"
+                                                  "retry_max_seconds = 0.01\nlookup_delay_seconds = 0\n"),
+                    encoding="utf-8")
+    return path
+
+
 # -- playing the host --------------------------------------------------------------------------------------
 
 def deliver_blob(functions, storage: Storage, name: str) -> None:
@@ -102,7 +130,7 @@ def deliver_blob(functions, storage: Storage, name: str) -> None:
 
 
 def tick(functions, past_due: bool = False) -> None:
-    functions["plan_sync"](func.TimerRequest(past_due=past_due))
+    functions["plan_sync"](TimerRequest(past_due=past_due))
 
 
 def receive_as_host(storage: Storage, queue_name: str | None = None) -> list[tuple[HostQueueMessage, object]]:
@@ -208,3 +236,131 @@ def test_planned_batches_are_on_the_queue_as_the_host_reads_them(storage):
     assert sent == 2
     raw = [message.content for message in batch_queue.receive(storage.raw_queue())]
     assert {BatchMessage.from_json(base64.b64decode(text, validate=True)) for text in raw} == set(messages)
+
+
+# -- Acceptance 1 ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExpectedOrder:
+    key: str
+    group: str
+    name: str
+    columns: dict[str, str]  # monday column id -> text
+    sizes: dict[str, int]  # non-zero sizes only
+
+
+def cell_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
+def expected_orders(path: Path) -> dict[str, ExpectedOrder]:
+    """The orders of a sample workbook read with openpyxl alone, as the board must show them afterwards."""
+    config = load_config(DEFAULT_CONFIG)
+    sheet = openpyxl.load_workbook(path, read_only=True, data_only=True)["MASTER"]
+    rows = sheet.iter_rows(values_only=True)
+    header = [normalise_name(name) if name else "" for name in next(rows)]
+    sizes = header[header.index("UNIT OF MEASURE") + 1:header.index("TOTAL QTY")]
+    orders = {}
+    for values in rows:
+        if not any(value is not None for value in values):
+            continue
+        row = dict(zip(header, values, strict=False))
+        text = {column: cell_text(row[column]) for column in header if column not in sizes}
+        text["CUSTOMER NAME"] = customer = config.canonical_customer(text["CUSTOMER NAME"])[0]
+        key = "|".join(text[column] for column in config.key_columns(customer))
+        season = text["CUSTOMER SEASON"] or text["AAG SEASON"]
+        name = " ".join(part for part in (text["CUSTOMER STYLE"], text["CUSTOMER COLOUR DESCRIPTION"],
+                                          text["AAG ORDER NUMBER"]) if part)
+        columns = {column_id: text[column] for column, column_id in config.environment.item_columns.items()
+                   if column_id.startswith("text_")}
+        orders[key] = ExpectedOrder(key, f"{customer} {season}".strip(), name, columns,
+                                    {size: int(row[size]) for size in sizes if row[size]})
+    return orders
+
+
+def test_acceptance_1_a_workbook_in_the_inbox_ends_on_the_board(functions, storage, monday,
+                                                                 app_environment):  # noqa: F811
+    app_environment.setenv("PLAN_AFTER_INGEST", "false")  # the timer plans, as without the shortcut
+    workbook = SAMPLES / "greyson_title_nine.xlsx"
+    expected = expected_orders(workbook)
+    storage.upload("greyson_title_nine.xlsx", workbook.read_bytes())
+
+    deliver_blob(functions, storage, "greyson_title_nine.xlsx")
+    assert storage.names(storage.inbox) == []
+    assert storage.names(storage.archive) == ["greyson_title_nine.xlsx",
+                                              "greyson_title_nine.xlsx.report.json"]
+    assert receive_as_host(storage) == []  # PLAN_AFTER_INGEST=false: nothing queued before the timer
+
+    tick(functions)
+    deliveries = receive_as_host(storage)
+    batches = [BatchMessage.from_json(message.get_body()) for message, _ in deliveries]
+    in_sql = orders_in_sql(storage)
+    assert sorted(uuid_ for batch in batches for uuid_ in batch.record_uuids) == sorted(
+        record[0] for record in in_sql.values())
+    assert all(len(batch.record_uuids) <= 50 for batch in batches)
+    assert {batch.customer for batch in batches} == {"GREYSON", "TITLE NINE"}
+
+    for message, received in deliveries:
+        run_queue_function(functions, storage, message, received)
+
+    assert receive_as_host(storage) == []
+    groups = {group["id"]: group["title"] for group in monday.groups("9609317401")}
+    items = monday.items("9609317401")
+    on_board = {item["values"]["text_sync_key"]: item for item in items}
+    assert len(items) == len(on_board) == len(expected) == 110
+    assert set(on_board) == set(expected)
+    in_sql = orders_in_sql(storage)
+    for key, order in expected.items():
+        item = on_board[key]
+        assert groups[item["group_id"]] == order.group, key
+        assert item["name"] == order.name, key
+        assert {column: item["values"].get(column, "") for column in order.columns} == order.columns, key
+        assert float(item["values"]["numbers_total_qty"]) == sum(order.sizes.values()), key
+        subitems = monday.subitems(item["id"])
+        assert {sub["name"]: int(float(sub["values"]["numbers_qty"])) for sub in subitems} == order.sizes, key
+        assert all(sub["values"]["text_size"] == sub["name"] for sub in subitems), key
+        record_uuid, state, item_id, attempts, claim = in_sql[key]
+        assert (state, item_id, attempts, claim) == ("SYNCED", item["id"], 0, None), key
+    with sqlite3.connect(storage.database) as connection:
+        lines = connection.execute("SELECT sync_state, monday_subitem_id FROM ORDER_LIST_LINES").fetchall()
+    subitem_ids = {sub["id"] for item in items for sub in monday.subitems(item["id"])}
+    assert len(lines) == sum(len(order.sizes) for order in expected.values()) == len(subitem_ids)
+    assert {state for state, _ in lines} == {"SYNCED"}
+    assert {subitem_id for _, subitem_id in lines} == subitem_ids
+
+
+@pytest.mark.parametrize("outage, error", [("monday answers 500 to everything", MondayTransientError),
+                                           ("monday refuses the token", MondayPermanentError)])
+def test_a_systemic_failure_raises_for_a_retry_and_leaves_the_orders_pending(
+        functions, storage, monday, app_environment, tmp_path, outage, error):  # noqa: F811
+    app_environment.setenv("ORDERSYNC_CONFIG", str(fast_retries_config(tmp_path / "fast.toml")))
+    storage.upload("johnnie_o.xlsx", (SAMPLES / "johnnie_o.xlsx").read_bytes())
+    deliver_blob(functions, storage, "johnnie_o.xlsx")  # PLAN_AFTER_INGEST (default): queued at once
+    deliveries = receive_as_host(storage)
+    assert deliveries
+    message, received = deliveries[0]
+    batch = BatchMessage.from_json(message.get_body())
+    if outage.endswith("token"):
+        app_environment.setenv("MONDAY_API_TOKEN", "revoked-token")
+        jobs.reset_settings()  # app settings are read once per process; a new value means a restart
+    else:
+        monday.faults.add("http_500_before", count=None)
+
+    with pytest.raises(error):
+        asyncio.run(functions["sync_batch"](message))
+
+    in_sql = {record[0]: record[1:] for record in orders_in_sql(storage).values()}
+    assert {in_sql[uuid_] for uuid_ in batch.record_uuids} == {("NEW", None, 0, None)}  # pending, unclaimed
+    assert monday.items("9609317401") == []
+
+    # The host delivers the message again once monday is back: the same batch now goes through.
+    monday.faults.clear()
+    app_environment.setenv("MONDAY_API_TOKEN", TOKEN)
+    jobs.reset_settings()
+    retried = HostQueueMessage(id=received.id, body=message.get_body(), dequeue_count=2)
+    run_queue_function(functions, storage, retried, received)
+    in_sql = {record[0]: record[1] for record in orders_in_sql(storage).values()}
+    assert {in_sql[uuid_] for uuid_ in batch.record_uuids} == {"SYNCED"}
+    assert len(monday.items("9609317401")) == len(batch.record_uuids)

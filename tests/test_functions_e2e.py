@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -188,17 +189,21 @@ def test_a_rejected_workbook_lands_in_orders_rejected_next_to_its_report(functio
     assert receive_as_host(storage) == []  # nothing planned for a rejected file
 
 
-def test_the_same_content_delivered_twice_is_applied_once(functions, storage, app_environment):  # noqa: F811
-    app_environment.setenv("PLAN_AFTER_INGEST", "false")
+def test_the_same_content_delivered_twice_is_applied_once(functions, storage):
     data = (SAMPLES / "johnnie_o.xlsx").read_bytes()
     storage.upload("johnnie_o.xlsx", data)
     deliver_blob(functions, storage, "johnnie_o.xlsx")
+    planned = receive_as_host(storage)  # PLAN_AFTER_INGEST (default): queued right after the ingest
     first = orders_in_sql(storage)
+    assert sorted(uuid_ for message, _ in planned
+                  for uuid_ in BatchMessage.from_json(message.get_body()).record_uuids) == sorted(
+        record[0] for record in first.values())
 
     storage.upload("johnnie_o resent.xlsx", data)
     deliver_blob(functions, storage, "johnnie_o resent.xlsx")
 
     assert orders_in_sql(storage) == first
+    assert receive_as_host(storage) == []  # nothing new to plan
     assert storage.names(storage.inbox) == []
     assert storage.names(storage.archive) == ["johnnie_o resent.xlsx", "johnnie_o resent.xlsx.report.json",
                                               "johnnie_o.xlsx", "johnnie_o.xlsx.report.json"]
@@ -207,6 +212,16 @@ def test_the_same_content_delivered_twice_is_applied_once(functions, storage, ap
     assert (first_report["outcome"], first_report["new"]) == ("accepted", len(first))
     assert (second_report["outcome"], second_report["new"], second_report["changed"]) == ("duplicate", 0, 0)
     assert second_report["content_hash"] == first_report["content_hash"]
+
+
+def test_a_past_due_timer_run_is_logged_and_plans_as_usual(functions, storage, caplog):
+    caplog.set_level(logging.INFO, logger="shared.jobs")
+    tick(functions, past_due=True)
+
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert any("plan_sync is past due" in text for text in warnings)
+    assert any("planned (timer): 0 orders in 0 batches" in record.getMessage() for record in caplog.records)
+    assert receive_as_host(storage) == []
 
 
 def test_a_malformed_queue_message_goes_to_poison_at_once_and_does_not_raise(functions, storage, caplog):

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import Config, Environment
+from .config import Config, Environment, SyncSettings, normalise_name
 from .dialect import SQLITE, Dialect
 from .errors import StoreError
 from .records import IngestBatch, IngestCounts, LineState, OrderState
@@ -515,6 +515,209 @@ class OrderStore:
         counts.update(self.query(f"SELECT sync_state, COUNT(*) FROM {table} GROUP BY sync_state"))
         return counts
 
+
+    # -- sync: claims, batch reads, write-back, group title locks (the sync area's) -----------------------
+    @property
+    def groups_table(self) -> str:
+        """The monday groups registry (migration 002), quoted."""
+        return self.dialect.quote(self.tables.groups)
+
+    def pending_orders(self, settings: SyncSettings, now: datetime, *, customer: str | None = None,
+                       limit: int | None = None) -> list[tuple[str, str]]:
+        """(record_uuid, customer) of the unclaimed orders that need monday work now, customer by customer.
+
+        NEW and CHANGED orders; FAILED ones not yet parked whose next attempt is due; SYNCED ones with a
+        NEW/CHANGED line, or a FAILED/REMOVED line not yet parked when the order's next attempt is due (a
+        REMOVED line that never got a subitem is always due: it only needs dropping).
+        """
+        def read() -> list[tuple[str, str]]:
+            columns = {name.casefold(): name for name in self.order_columns()}
+            if CUSTOMER_COLUMN.casefold() not in columns:
+                return []  # nothing was ever ingested
+            customer_column = self.dialect.quote(columns[CUSTOMER_COLUMN.casefold()])
+            moment = timestamp_text(now)
+            due = "(o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)"
+            where = (
+                f"FROM {self.orders_table} o WHERE (o.claim_id IS NULL OR o.claimed_until < ?) AND ("
+                f"o.sync_state IN (?, ?) "
+                f"OR (o.sync_state = ? AND o.sync_attempts < ? AND {due}) "
+                f"OR (o.sync_state = ? AND EXISTS (SELECT 1 FROM {self.lines_table} l "
+                f"WHERE l.record_uuid = o.record_uuid AND (l.sync_state IN (?, ?) "
+                f"OR (l.sync_state = ? AND l.monday_subitem_id IS NULL) "
+                f"OR (l.sync_state IN (?, ?) AND l.sync_attempts < ? AND {due})))))")
+            params: list = [moment, OrderState.NEW, OrderState.CHANGED, OrderState.FAILED,
+                            settings.max_attempts, moment, OrderState.SYNCED, LineState.NEW,
+                            LineState.CHANGED, LineState.REMOVED, LineState.FAILED, LineState.REMOVED,
+                            settings.max_attempts, moment]
+            if customer is not None:
+                where += f" AND o.{customer_column} = ?"
+                params.append(customer)
+            where += f" ORDER BY o.{customer_column}, o.ingested_at, o.business_key"
+            columns_sql = f"o.record_uuid, o.{customer_column}"
+            if limit is None:
+                return self.query(f"SELECT {columns_sql} {where}", params)
+            sql, all_params = self.dialect.select_first(limit, columns_sql, where, tuple(params))
+            return self.query(sql, all_params)
+
+        return [(record_uuid, name or "") for record_uuid, name in self.run_in_transaction(read, write=False)]
+
+    def claim_orders(self, record_uuids: Sequence[str], claim_id: str, now: datetime, claimed_until: datetime,
+                     *, from_claim: str | None = None) -> list[str]:
+        """Claim those of these orders that are free (no claim, an expired one, or ``from_claim``); returns
+        the ones this claim now holds. Concurrent claimers never both win an order: the UPDATE is
+        conditional and the winners are re-read."""
+        def claim() -> list[str]:
+            condition = "claim_id IS NULL OR claimed_until < ?" + (" OR claim_id = ?" if from_claim else "")
+            head = (claim_id, timestamp_text(claimed_until), timestamp_text(now),
+                    *((from_claim,) if from_claim else ()))
+            for start in range(0, len(record_uuids), IN_LIST_CHUNK):
+                chunk = record_uuids[start:start + IN_LIST_CHUNK]
+                self.execute(f"UPDATE {self.orders_table} SET claim_id = ?, claimed_until = ? "
+                             f"WHERE ({condition}) AND record_uuid IN ({', '.join('?' * len(chunk))})",
+                             (*head, *chunk))
+            taken = {row[0] for row in self.select_in(
+                lambda marks: f"SELECT record_uuid FROM {self.orders_table} WHERE claim_id = ? "
+                              f"AND record_uuid IN ({marks})", list(record_uuids), (claim_id,))}
+            return [record_uuid for record_uuid in record_uuids if record_uuid in taken]
+
+        return self.run_in_transaction(claim)
+
+    def release_claim(self, claim_id: str) -> None:
+        self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.orders_table} SET claim_id = NULL, claimed_until = NULL WHERE claim_id = ?",
+            (claim_id,)))
+
+    def load_batch(self, record_uuids: Sequence[str], *, claim_id: str | None = None
+                   ) -> tuple[list[OrderRow], list[LineRow]]:
+        """The current rows of these orders (only those ``claim_id`` holds, when given), their lines."""
+        def read() -> tuple[list[OrderRow], list[LineRow]]:
+            orders = self._select_orders("record_uuid", list(record_uuids))
+            if claim_id is not None:
+                held = {row[0] for row in self.select_in(
+                    lambda marks: f"SELECT record_uuid FROM {self.orders_table} WHERE claim_id = ? "
+                                  f"AND record_uuid IN ({marks})", list(record_uuids), (claim_id,))}
+                orders = [order for order in orders if order.record_uuid in held]
+            position = {record_uuid: index for index, record_uuid in enumerate(record_uuids)}
+            orders.sort(key=lambda order: position[order.record_uuid])
+            return orders, self.lines_of([order.record_uuid for order in orders])
+
+        return self.run_in_transaction(read, write=False)
+
+    def order_synced(self, record_uuid: str, item_id: str, group_id: str | None, row_hash: str,
+                     now: datetime) -> None:
+        """monday holds this version of the order: ids kept; SYNCED unless the row changed meanwhile."""
+        moment = timestamp_text(now)
+        self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.orders_table} SET monday_item_id = ?, "
+            f"monday_group_id = COALESCE(?, monday_group_id), "
+            f"sync_state = CASE WHEN row_hash = ? THEN ? ELSE sync_state END, "
+            f"sync_attempts = CASE WHEN row_hash = ? THEN 0 ELSE sync_attempts END, "
+            f"sync_error = NULL, next_attempt_at = NULL, last_synced_at = ?, updated_at = ? "
+            f"WHERE record_uuid = ?",
+            (item_id, group_id, row_hash, OrderState.SYNCED, row_hash, moment, moment, record_uuid)))
+
+    def order_failed(self, record_uuid: str, row_hash: str, error: str, attempts: int,
+                     next_attempt_at: datetime | None, now: datetime) -> None:
+        """monday refused this version: FAILED (unless the row changed meanwhile), attempts, error, retry."""
+        self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.orders_table} SET sync_state = CASE WHEN row_hash = ? THEN ? ELSE sync_state END, "
+            f"sync_attempts = ?, sync_error = ?, next_attempt_at = ?, updated_at = ? WHERE record_uuid = ?",
+            (row_hash, OrderState.FAILED, attempts, error[:4000],
+             timestamp_text(next_attempt_at) if next_attempt_at else None, timestamp_text(now), record_uuid)))
+
+    def line_synced(self, line_uuid: str, subitem_id: str, parent_item_id: str, qty: str,
+                    now: datetime) -> bool:
+        """monday holds this quantity: ids kept; SYNCED unless the line changed or was removed meanwhile.
+        False when the line row is gone (an ingest dropped it while its subitem was being created)."""
+        moment = timestamp_text(now)
+        current = "sync_state <> ? AND qty = ?"
+        return 1 == self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.lines_table} SET monday_subitem_id = ?, parent_item_id = ?, "
+            f"sync_state = CASE WHEN {current} THEN ? ELSE sync_state END, "
+            f"sync_attempts = CASE WHEN {current} THEN 0 ELSE sync_attempts END, "
+            f"sync_error = NULL, last_synced_at = ?, updated_at = ? WHERE line_uuid = ?",
+            (subitem_id, parent_item_id, LineState.REMOVED, int(qty), LineState.SYNCED, LineState.REMOVED,
+             int(qty), moment, moment, line_uuid)).rowcount)
+
+    def line_failed(self, line_uuid: str, qty: str, error: str, attempts: int,
+                    next_attempt_at: datetime | None, now: datetime) -> None:
+        """monday refused this line's write: FAILED (a failed delete stays REMOVED; a line changed meanwhile
+        keeps its state), attempts, message; its order's next attempt is moved to the line's retry time."""
+        moment = timestamp_text(now)
+
+        def write() -> None:
+            self.execute(
+                f"UPDATE {self.lines_table} SET sync_state = CASE WHEN sync_state = ? THEN sync_state "
+                f"WHEN qty = ? THEN ? ELSE sync_state END, sync_attempts = ?, sync_error = ?, updated_at = ? "
+                f"WHERE line_uuid = ?",
+                (LineState.REMOVED, int(qty), LineState.FAILED, attempts, error[:4000], moment, line_uuid))
+            if next_attempt_at is not None:
+                self.execute(
+                    f"UPDATE {self.orders_table} SET next_attempt_at = ? WHERE record_uuid = "
+                    f"(SELECT record_uuid FROM {self.lines_table} WHERE line_uuid = ?)",
+                    (timestamp_text(next_attempt_at), line_uuid))
+
+        self.run_in_transaction(write)
+
+    def line_deleted(self, line_uuid: str) -> None:
+        """Its subitem is gone: the line row goes too. A size that came back meanwhile keeps its row, without
+        the subitem id, so the next run creates the subitem again."""
+        def write() -> None:
+            gone = self.execute(f"DELETE FROM {self.lines_table} WHERE line_uuid = ? AND sync_state = ?",
+                                (line_uuid, LineState.REMOVED)).rowcount
+            if not gone:
+                self.execute(f"UPDATE {self.lines_table} SET monday_subitem_id = NULL, parent_item_id = NULL "
+                             f"WHERE line_uuid = ?", (line_uuid,))
+
+        self.run_in_transaction(write)
+
+    def forget_lines(self, line_uuids: Sequence[str]) -> None:
+        """Drop REMOVED lines that never got a subitem."""
+        def write() -> None:
+            for start in range(0, len(line_uuids), IN_LIST_CHUNK):
+                chunk = line_uuids[start:start + IN_LIST_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                self.execute(f"DELETE FROM {self.lines_table} WHERE sync_state = ? "
+                             f"AND monday_subitem_id IS NULL AND line_uuid IN ({marks})",
+                             (LineState.REMOVED, *chunk))
+
+        self.run_in_transaction(write)
+
+    def lock_group(self, board_id: str, title: str, token: str, now: datetime, locked_until: datetime
+                   ) -> tuple[bool, str | None]:
+        """Try to take the lock on a group title of a board: (taken?, the group id recorded for it, if any).
+
+        The row per (board, title) is unique, so workers in different processes serialise on it.
+        """
+        key = normalise_name(title).casefold()
+        try:
+            self.run_in_transaction(lambda: self.execute(
+                f"INSERT INTO {self.groups_table} (board_id, title_key, title) SELECT ?, ?, ? "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {self.groups_table} WHERE board_id = ? AND title_key = ?)",
+                (board_id, key, title, board_id, key)))
+        except StoreError:
+            pass  # another worker inserted the same title first (the unique key said so); the take decides
+
+        def take() -> tuple[bool, str | None]:
+            taken = self.execute(
+                f"UPDATE {self.groups_table} SET lock_token = ?, locked_until = ? WHERE board_id = ? "
+                f"AND title_key = ? AND (lock_token IS NULL OR locked_until < ?)",
+                (token, timestamp_text(locked_until), board_id, key, timestamp_text(now))).rowcount
+            rows = self.query(f"SELECT group_id FROM {self.groups_table} WHERE board_id = ? "
+                              f"AND title_key = ?", (board_id, key))
+            return taken == 1, rows[0][0] if rows else None
+
+        return self.run_in_transaction(take)
+
+    def record_group(self, board_id: str, title: str, group_id: str) -> None:
+        self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.groups_table} SET group_id = ?, title = ? WHERE board_id = ? AND title_key = ?",
+            (group_id, title, board_id, normalise_name(title).casefold())))
+
+    def unlock_group(self, board_id: str, title: str, token: str) -> None:
+        self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.groups_table} SET lock_token = NULL, locked_until = NULL WHERE board_id = ? "
+            f"AND title_key = ? AND lock_token = ?", (board_id, normalise_name(title).casefold(), token)))
 
 def _check_batch(batch: IngestBatch) -> None:
     seen: dict[str, int] = {}

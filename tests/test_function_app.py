@@ -15,11 +15,12 @@ from azure.identity import DefaultAzureCredential
 
 import function_app
 from shared import cli, jobs
+from shared.config import load_config
 from shared.errors import ConfigError
 from shared.jobs import AppSettings, StorageConnection
 
 from .azurite import app_environment  # noqa: F401
-from .conftest import DEFAULT_CONFIG
+from .conftest import DEFAULT_CONFIG, ROOT
 
 DEFAULT_BINDINGS = {
     "plan_sync": [
@@ -176,3 +177,52 @@ def test_status_answers_503_with_the_reason_when_the_store_cannot_be_opened(inde
     response = call_status(indexed())
     assert response.status_code == 503
     assert "missing.toml" in json.loads(response.get_body())["error"]
+
+
+def test_local_settings_example_is_flat_json_naming_every_app_setting():
+    example = json.loads((ROOT / "local.settings.json.example").read_text(encoding="utf-8"))
+    assert set(example) == {"IsEncrypted", "Values"}
+    values = example["Values"]
+    assert all(isinstance(value, str) for value in values.values())  # func rejects nested values
+    assert set(values) == {
+        "AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME", "ORDERSYNC_CONFIG", "ORDERSYNC_ENV",
+        "ORDERSYNC_DATABASE", "MONDAY_API_TOKEN", "MONDAY_API_URL", "SYNC_SCHEDULE", "SYNC_QUEUE",
+        "ORDERS_CONTAINER", "ARCHIVE_CONTAINER", "REJECTED_CONTAINER", "BLOB_TRIGGER_SOURCE",
+        "PLAN_AFTER_INGEST"}
+    assert values["AzureWebJobsStorage"] == "UseDevelopmentStorage=true"
+    assert values["FUNCTIONS_WORKER_RUNTIME"] == "python"
+    settings = AppSettings.from_environ(values)
+    assert settings.blob_trigger_source == "LogsAndContainerScan"  # Event Grid cannot reach a local host
+    assert settings == AppSettings(blob_trigger_source="LogsAndContainerScan", monday_api_url=values[
+        "MONDAY_API_URL"], monday_api_token=values["MONDAY_API_TOKEN"])  # otherwise the defaults, written out
+    config = load_config(ROOT / values["ORDERSYNC_CONFIG"], values["ORDERSYNC_ENV"])
+    assert config.environment.name == "development"
+
+
+def seconds(timespan: str) -> int:
+    hours, minutes, secs = (int(part) for part in timespan.split(":"))
+    return hours * 3600 + minutes * 60 + secs
+
+
+def test_host_json_keeps_the_limits_the_sync_relies_on():
+    host = json.loads((ROOT / "host.json").read_text(encoding="utf-8"))
+    config = load_config(DEFAULT_CONFIG)
+    queues = host["extensions"]["queues"]
+    assert host["version"] == "2.0"
+    assert host["extensionBundle"] == {"id": "Microsoft.Azure.Functions.ExtensionBundle",
+                                       "version": "[4.*, 5.0.0)"}
+    # a worker must be stopped before its claim can expire, or a second worker could take the same orders
+    assert seconds(host["functionTimeout"]) < config.sync.claim_timeout_seconds
+    # what shared/batch_queue.py writes
+    assert queues["messageEncoding"] == "base64"
+    # messages in flight per instance x requests per message stays well inside monday's concurrency limit
+    assert (queues["batchSize"] + queues["newBatchThreshold"]) * config.monday.max_concurrent_requests <= 16
+    assert queues["maxDequeueCount"] == 5
+    assert "retry" not in host  # the queue's dequeue count and poison queue are the retry
+
+
+def test_funcignore_keeps_tooling_out_and_deploys_configs_and_sql():
+    ignored = {line.strip() for line in (ROOT / ".funcignore").read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#")}
+    assert {"tests", "samples", "scripts", "node_modules", ".venv", "docs", "local.settings.json"} <= ignored
+    assert not {"configs", "sql", "shared", "function_app.py", "host.json", "requirements.txt"} & ignored

@@ -214,6 +214,22 @@ def test_the_same_content_delivered_twice_is_applied_once(functions, storage):
     assert second_report["content_hash"] == first_report["content_hash"]
 
 
+def test_a_queue_failure_after_the_ingest_leaves_the_file_ingested_and_filed(functions, storage, azurite,  # noqa: F811
+                                                                             app_environment, caplog):  # noqa: F811
+    # A queue endpoint that refuses every queue request: Azurite's blob service answers them with an error.
+    app_environment.setenv("AzureWebJobsStorage", azurite.connection_string.replace(
+        azurite.queue_endpoint, azurite.blob_endpoint))
+    storage.upload("johnnie_o.xlsx", (SAMPLES / "johnnie_o.xlsx").read_bytes())
+
+    deliver_blob(functions, storage, "johnnie_o.xlsx")
+
+    assert len(orders_in_sql(storage)) == 80
+    assert storage.names(storage.inbox) == []
+    assert storage.names(storage.archive) == ["johnnie_o.xlsx", "johnnie_o.xlsx.report.json"]
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert any("planning after the ingest of johnnie_o.xlsx failed" in text for text in warnings)
+
+
 def test_a_past_due_timer_run_is_logged_and_plans_as_usual(functions, storage, caplog):
     caplog.set_level(logging.INFO, logger="shared.jobs")
     tick(functions, past_due=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from .errors import ConfigError, OrderSyncError
 from .ingest import ingest_files
 from .monday_api_client import read_board_schema
 from .store import open_store
+from .sync_engine import run_sync
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -118,11 +120,30 @@ def cmd_board_check(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, config: Config) -> int:
-    raise NotImplementedError("sync")
+    if not os.environ.get("MONDAY_API_TOKEN"):
+        print("sync: MONDAY_API_TOKEN is not set. sync talks to the monday board of the configured "
+              "environment (MONDAY_API_URL, default https://api.monday.com/v2). To see the whole job run "
+              "locally against an emulated board, no token needed: python -m shared demo", file=sys.stderr)
+        return EXIT_USAGE
+    if args.limit is not None and args.limit < 1:
+        print("sync: --limit must be a positive number of orders", file=sys.stderr)
+        return EXIT_USAGE
+    summary = run_sync(config, customer=args.customer, limit=args.limit, dry_run=args.dry_run)
+    if args.json:
+        print_json(summary.to_dict())
+    else:
+        print(summary.render())
+    return EXIT_OK if summary.ok else EXIT_PROBLEM
 
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
-    raise NotImplementedError("demo")
+    from .demo import run_demo  # the emulator is loaded only for the demo
+
+    # With --json the progress text goes to stderr, so stdout holds only the JSON document.
+    result = run_demo(config, say=(lambda text: print(text, file=sys.stderr)) if args.json else print)
+    if args.json:
+        print_json(result.to_dict())
+    return EXIT_OK if result.ok else EXIT_PROBLEM
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,8 @@ from shared.inbox import file_workbook, report_name_for, split_blob_path
 
 from .azurite import azurite  # noqa: F401
 
+pytestmark = pytest.mark.azurite
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -1,0 +1,289 @@
+"""The sync engine against the monday emulator (a real aiohttp server on 127.0.0.1) and SQLite files.
+
+Acceptance scenarios: (a) samples mirrored exactly and a second run writes nothing, (b) a modified workbook
+writes only what changed, (d) one bad order fails alone and is parked after max_attempts, (e) a dry run
+writes nothing and says what it would do.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from shared.config import load_config
+from shared.ingest import ingest_files
+from shared.monday_emulator import run_emulator_in_thread
+from shared.store import open_store
+from shared.sync_engine import run_sync
+
+from .conftest import DEFAULT_CONFIG, ROOT
+
+BOARD = "9609317401"
+SAMPLES = sorted((ROOT / "samples").glob("*.xlsx"))
+TOKEN = "test-token"  # the emulator accepts any token
+
+
+# -- shared by the sync tests ------------------------------------------------------------------------------
+@pytest.fixture
+def emulator():
+    # A budget big enough that no test waits for a window to reset (the pacing is the client's, tested there).
+    with run_emulator_in_thread(complexity_budget=10**9) as emu:
+        yield emu
+
+
+def sync_config(tmp_path: Path, **sync):
+    config = load_config(DEFAULT_CONFIG)
+    return replace(config,
+                   environment=replace(config.environment, database=f"sqlite:///{tmp_path / 'orders.db'}"),
+                   sync=replace(config.sync, **sync),
+                   monday=replace(config.monday, retry_base_seconds=0.01, retry_max_seconds=0.05,
+                                  lookup_delay_seconds=0.01))
+
+
+def database(config) -> sqlite3.Connection:
+    connection = sqlite3.connect(config.environment.database.removeprefix("sqlite:///"))
+    connection.row_factory = sqlite3.Row
+    return connection
+
+
+def orders_in_store(config) -> dict[str, dict]:
+    with database(config) as db:
+        return {row["business_key"]: dict(row) for row in db.execute('SELECT * FROM "ORDER_LIST_V2"')}
+
+
+def lines_in_store(config) -> list[dict]:
+    with database(config) as db:
+        return [dict(row) for row in db.execute('SELECT * FROM "ORDER_LIST_LINES"')]
+
+
+def table_dump(config) -> list[tuple]:
+    with database(config) as db:
+        return [tuple(row) for table in ("ORDER_LIST_V2", "ORDER_LIST_LINES", "ORDER_LIST_V2_GROUPS")
+                for row in db.execute(f'SELECT * FROM "{table}" ORDER BY 1, 2')]
+
+
+def board_items(emulator) -> dict[str, dict]:
+    """key column text -> item (emulator view); fails on a key held twice."""
+    items = emulator.items(BOARD)
+    by_key = {item["values"].get("text_sync_key"): item for item in items}
+    assert len(by_key) == len(items), emulator.duplicates(BOARD, "text_sync_key")
+    return by_key
+
+
+def writes(emulator) -> dict[str, int]:
+    counters = emulator.counters
+    return {"items_created": counters.items_created, "subitems_created": counters.subitems_created,
+            "updated": counters.items_updated, "deleted": counters.items_deleted,
+            "groups_created": counters.groups_created, "mutations": counters.mutations}
+
+
+def load_make_samples():
+    if "make_samples" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("make_samples", ROOT / "scripts" / "make_samples.py")
+        sys.modules["make_samples"] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules["make_samples"]
+
+
+def assert_mirror(config, emulator) -> None:
+    """Every order is exactly one item in its group with its values; every line exactly one subitem; the
+    store holds every id."""
+    orders, lines, items = orders_in_store(config), lines_in_store(config), board_items(emulator)
+    assert set(items) == set(orders)
+    groups = {group["id"]: group["title"] for group in emulator.groups(BOARD)}
+    item_columns = config.environment.item_columns
+    lines_by_order: dict[str, dict[str, dict]] = {}
+    for line in lines:
+        lines_by_order.setdefault(line["record_uuid"], {})[line["size_code"]] = line
+    for key, order in orders.items():
+        item = items[key]
+        assert order["sync_state"] == "SYNCED" and order["monday_item_id"] == item["id"]
+        assert groups[item["group_id"]] == config.orders.group_name.render(order)
+        assert order["monday_group_id"] == item["group_id"]
+        assert item["name"] == config.orders.item_name.render(order)
+        for column, column_id in item_columns.items():
+            assert (item["values"].get(column_id) or "") == (order[column] or ""), (key, column)
+        subitems = {sub["name"]: sub for sub in emulator.subitems(item["id"])}
+        expected = lines_by_order.get(order["record_uuid"], {})
+        assert set(subitems) == set(expected), key
+        for size, line in expected.items():
+            assert line["sync_state"] == "SYNCED" and line["monday_subitem_id"] == subitems[size]["id"]
+            assert line["parent_item_id"] == item["id"]
+            assert subitems[size]["values"]["numbers_qty"] == str(line["qty"])
+            assert subitems[size]["values"]["text_size"] == size
+
+
+# -- (a) ---------------------------------------------------------------------------------------------------
+def test_samples_are_mirrored_exactly_and_a_second_run_writes_nothing(tmp_path, emulator):
+    config = sync_config(tmp_path)
+    ingest_files(config, SAMPLES)
+    summary = run_sync(config, url=emulator.url, token=TOKEN)
+
+    orders, lines = orders_in_store(config), lines_in_store(config)
+    assert summary.ok and summary.failed == []
+    assert (summary.items_created, summary.subitems_created) == (len(orders), len(lines))
+    assert all(line["qty"] > 0 for line in lines)  # one subitem per non-zero size
+    assert_mirror(config, emulator)
+    titles = [group["title"] for group in emulator.groups(BOARD)]
+    assert len(titles) == len(set(titles))
+    assert sorted(summary.groups_created) == sorted(set(titles) - {"Group Title"})
+    assert summary.requests > 0 and summary.complexity > 0 and summary.rate_limited == 0
+    assert summary.to_dict()["records_written"] == len(orders) + len(lines)
+
+    before = writes(emulator)
+    again = run_sync(config, url=emulator.url, token=TOKEN)
+    assert again.ok and again.records_written == 0 and again.orders == 0
+    assert writes(emulator) == before
+
+
+# -- (b) ---------------------------------------------------------------------------------------------------
+def test_modified_workbook_writes_only_what_changed(tmp_path, emulator):
+    config = sync_config(tmp_path)
+    ingest_files(config, SAMPLES)
+    assert run_sync(config, url=emulator.url, token=TOKEN).ok
+    before_orders = orders_in_store(config)
+    before_items = {key: dict(item) for key, item in board_items(emulator).items()}
+
+    modified = tmp_path / "johnnie_o.xlsx"
+    change = load_make_samples().write_modified_copy("johnnie_o.xlsx", modified)
+    report = ingest_files(config, [modified]).files[0]
+    assert (report.new, report.changed) == (1, len({change.quantity_changed[0], change.size_zeroed[0],
+                                                     change.eta_moved[0]}))
+    emulator.reset_counters()
+    summary = run_sync(config, url=emulator.url, token=TOKEN)
+
+    assert summary.ok
+    new_order_lines = [line for line in lines_in_store(config)
+                       if line["record_uuid"] not in {o["record_uuid"] for o in before_orders.values()}]
+    assert (summary.items_created, summary.items_updated) == (1, report.changed)
+    assert (summary.subitems_created, summary.subitems_updated, summary.subitems_deleted) == (
+        len(new_order_lines), 1, 1)
+    counters = emulator.counters
+    assert counters.fields["create_item"] == 1
+    assert counters.fields["create_subitem"] == len(new_order_lines)
+    assert counters.fields["change_multiple_column_values"] == report.changed + 1  # items + the qty subitem
+    assert counters.fields["delete_item"] == 1
+    assert counters.fields["create_group"] == 0
+
+    assert_mirror(config, emulator)  # the zeroed size's subitem is gone, the changed values are on the board
+    after_items = board_items(emulator)
+    touched = {key for key, order in orders_in_store(config).items()
+               if key not in before_orders or order["row_hash"] != before_orders[key]["row_hash"]}
+    assert len(touched) == 1 + report.changed
+    for key, item in before_items.items():
+        if key not in touched:  # nothing else was touched
+            assert after_items[key] == item
+
+
+# -- (d) ---------------------------------------------------------------------------------------------------
+HEADER = ["AAG ORDER NUMBER", "CUSTOMER NAME", "CUSTOMER SEASON", "CUSTOMER STYLE",
+          "CUSTOMER COLOUR DESCRIPTION", "PLANNED DELIVERY METHOD", "ETA CUSTOMER WAREHOUSE DATE",
+          "ORDER TYPE", "UNIT OF MEASURE", "S", "M", "TOTAL QTY"]
+
+
+def write_order_list(path: Path, rows: list[list]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "MASTER"
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def fifty_orders(bad_method_at: int | None = None) -> list[list]:
+    rows = []
+    for number in range(50):
+        method = "BOAT" if number == bad_method_at else "SEA"  # BOAT is not a label of status_delivery
+        rows.append([f"AAG-{number:04}", "GREYSON", "SS27", f"ST-{number}", "NAVY", method, "2027-03-01",
+                     "ACTIVE", "EA", 10, 20, 30])
+    return rows
+
+
+def test_one_bad_order_fails_alone_and_is_parked_after_max_attempts(tmp_path, emulator):
+    config = sync_config(tmp_path, max_attempts=3, retry_base_seconds=0)  # retries are due at once
+    ingest_files(config, [write_order_list(tmp_path / "greyson.xlsx", fifty_orders(bad_method_at=7))])
+    bad_key = "AAG-0007|BOAT|ST-7"
+
+    first = run_sync(config, url=emulator.url, token=TOKEN)
+    assert not first.ok
+    failures = [(f.business_key, f.record, f.attempts, f.parked) for f in first.failed]
+    assert failures == [(bad_key, "item", 1, False)]
+    assert "BOAT" in first.failed[0].message and "status_delivery" in first.failed[0].message
+    assert first.items_created == 49 and first.subitems_created == 98  # the neighbours are all there
+    orders = orders_in_store(config)
+    assert orders[bad_key]["sync_state"] == "FAILED" and orders[bad_key]["monday_item_id"] is None
+    assert "BOAT" in orders[bad_key]["sync_error"] and orders[bad_key]["sync_attempts"] == 1
+    assert sum(order["sync_state"] == "SYNCED" for order in orders.values()) == 49
+    with open_store(config) as store:
+        (failed,) = store.status()["failed_orders"]
+    assert failed["business_key"] == bad_key and "BOAT" in failed["last_error"] and not failed["parked"]
+
+    second = run_sync(config, url=emulator.url, token=TOKEN)
+    assert second.orders == 1 and second.failed[0].attempts == 2 and not second.parked
+    third = run_sync(config, url=emulator.url, token=TOKEN)
+    assert third.failed[0].attempts == 3 and third.failed[0].parked and third.parked == [bad_key]
+    assert "parked" in third.render() and "result: FAILED" in third.render()
+    with open_store(config) as store:
+        (failed,) = store.status()["failed_orders"]
+    assert failed["parked"] and failed["attempts"] == 3 and failed["next_attempt_at"] is None
+
+    before = writes(emulator)
+    fourth = run_sync(config, url=emulator.url, token=TOKEN)  # parked: left for a person
+    assert fourth.orders == 0 and fourth.ok and writes(emulator) == before
+    assert len(board_items(emulator)) == 49
+
+    # A person fixes the row and ingests it again: the order is tried afresh and syncs.
+    fixed = fifty_orders()
+    fixed[7][5] = "AIR"
+    ingest_files(config, [write_order_list(tmp_path / "greyson-fixed.xlsx", fixed)])
+    fifth = run_sync(config, url=emulator.url, token=TOKEN)
+    assert fifth.ok and fifth.items_created == 1 and fifth.subitems_created == 2
+
+
+def test_failed_retry_waits_for_its_backoff(tmp_path, emulator):
+    config = sync_config(tmp_path, retry_base_seconds=3600)
+    ingest_files(config, [write_order_list(tmp_path / "greyson.xlsx", fifty_orders(bad_method_at=0)[:2])])
+    assert len(run_sync(config, url=emulator.url, token=TOKEN).failed) == 1
+    order = orders_in_store(config)["AAG-0000|BOAT|ST-0"]
+    assert order["next_attempt_at"] > order["updated_at"]
+    assert run_sync(config, url=emulator.url, token=TOKEN).orders == 0  # not due for an hour
+
+
+# -- (e) ---------------------------------------------------------------------------------------------------
+def test_dry_run_writes_nothing_and_reports_what_it_would_do(tmp_path, emulator):
+    config = sync_config(tmp_path)
+    ingest_files(config, SAMPLES[:2])
+    before_db = table_dump(config)
+    preview = run_sync(config, url=emulator.url, token=TOKEN, dry_run=True)
+    assert table_dump(config) == before_db
+    assert emulator.counters.mutations == 0 and emulator.items(BOARD) == []
+    orders, lines = orders_in_store(config), lines_in_store(config)
+    assert preview.dry_run and preview.ok
+    assert (preview.items_created, preview.subitems_created) == (len(orders), len(lines))
+    expected_titles = {config.orders.group_name.render(order) for order in orders.values()}
+    assert sorted(preview.groups_created) == sorted(expected_titles)
+    assert "would be created" in preview.render()
+
+    real = run_sync(config, url=emulator.url, token=TOKEN)  # the preview claimed nothing: all still pending
+    assert (real.items_created, real.subitems_created, sorted(real.groups_created)) == (
+        preview.items_created, preview.subitems_created, sorted(preview.groups_created))
+
+    modified = tmp_path / "greyson_title_nine.xlsx"
+    load_make_samples().write_modified_copy("greyson_title_nine.xlsx", modified)
+    ingest_files(config, [modified])
+    before_db, before_writes = table_dump(config), writes(emulator)
+    preview = run_sync(config, url=emulator.url, token=TOKEN, dry_run=True)
+    assert table_dump(config) == before_db and writes(emulator) == before_writes
+    assert (preview.items_created, preview.subitems_updated, preview.subitems_deleted) == (1, 1, 1)
+    assert preview.items_updated >= 1 and preview.groups_created == []
+    real = run_sync(config, url=emulator.url, token=TOKEN)
+    assert (real.items_created, real.items_updated, real.subitems_updated, real.subitems_deleted) == (
+        preview.items_created, preview.items_updated, preview.subitems_updated, preview.subitems_deleted)

@@ -128,6 +128,7 @@ class _BatchSync:
         self.orders: dict[str, OrderRow] = {}
         self.lines: dict[str, LineRow] = {}
         self.item_ids: dict[str, str] = {}  # record_uuid -> monday item id, known or learnt in this batch
+        self.found_groups: dict[str, str | None] = {}  # record_uuid -> group of an adopted item
         self.orphans: list[SubitemDeleteRequest] = []  # subitems made for lines an ingest dropped meanwhile
 
     async def run(self, orders: Sequence[OrderRow], lines: Sequence[LineRow]) -> None:
@@ -223,6 +224,7 @@ class _BatchSync:
             items = sorted(found.get(write.business_key, ()), key=lambda item: _id_order(item.id))
             if items:
                 adopted.append(replace(write, item_id=items[0].id))
+                self.found_groups[write.record_uuid] = items[0].group_id
             else:
                 to_create.append(write)
         return to_create, adopted
@@ -249,7 +251,7 @@ class _BatchSync:
 
         def success(result: WriteResult) -> None:
             write = by_ref[result.ref]
-            self.item_synced(write, write.item_id, None)
+            self.item_synced(write, write.item_id, self.found_groups.get(write.record_uuid))
             if adopted:
                 self.summary.items_adopted += 1
             else:

@@ -7,9 +7,7 @@ writes nothing and says what it would do.
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from shared.store import open_store
 from shared.sync_engine import run_sync
 
 from .conftest import DEFAULT_CONFIG, ROOT
+from .test_cli_ingest import load_make_samples
 
 BOARD = "9609317401"
 SAMPLES = sorted((ROOT / "samples").glob("*.xlsx"))
@@ -81,14 +80,6 @@ def writes(emulator) -> dict[str, int]:
     return {"items_created": counters.items_created, "subitems_created": counters.subitems_created,
             "updated": counters.items_updated, "deleted": counters.items_deleted,
             "groups_created": counters.groups_created, "mutations": counters.mutations}
-
-
-def load_make_samples():
-    if "make_samples" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("make_samples", ROOT / "scripts" / "make_samples.py")
-        sys.modules["make_samples"] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules["make_samples"]
 
 
 def assert_mirror(config, emulator) -> None:

@@ -61,11 +61,20 @@ Adopted = tuple[SubitemWrite, FoundSubitem]
 async def sync_batch(config: Config, store: OrderStore, client: MondayClient, message: BatchMessage, *,
                      dry_run: bool = False) -> RunSummary:
     """Mirror the orders the message names; per-record failures are in the summary, never raised."""
+    before = _client_counts(client)
+    summary = await _sync_orders(config, store, client, message, dry_run)
+    summary.requests, summary.complexity, summary.rate_limited = (
+        after - then for after, then in zip(_client_counts(client), before, strict=True))
+    return summary.finish()
+
+
+async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, message: BatchMessage,
+                       dry_run: bool) -> RunSummary:
     summary = RunSummary(dry_run=dry_run, batches=1)
     if dry_run:  # reads only: no claim taken, nothing written to monday or the store
         orders, lines = store.load_batch(message.record_uuids)
         await _BatchSync(config, store, client, summary, dry_run=True).run(orders, lines)
-        return summary.finish()
+        return summary
     token = uuid.uuid4().hex
     now = utc_now()
     taken = store.claim_orders(message.record_uuids, token, now,
@@ -77,13 +86,13 @@ async def sync_batch(config: Config, store: OrderStore, client: MondayClient, me
                  len(message.record_uuids))
     if not taken:
         summary.batches, summary.batches_skipped = 0, 1
-        return summary.finish()
+        return summary
     try:
         orders, lines = store.load_batch(taken, claim_id=token)
         await _BatchSync(config, store, client, summary, dry_run=False).run(orders, lines)
     finally:
         store.release_claim(token)
-    return summary.finish()
+    return summary
 
 
 def run_sync(config: Config, *, customer: str | None = None, limit: int | None = None, dry_run: bool = False,
@@ -111,11 +120,13 @@ async def _run_sync(config: Config, customer: str | None, limit: int | None, dry
 
             try:
                 await _all(*(one(message) for message in messages))
-            finally:
-                summary.requests += client.stats.requests
-                summary.complexity += client.stats.complexity_spent
-                summary.rate_limited += client.stats.http_429
+            finally:  # the client's totals: batches that ran side by side saw each other's requests
+                summary.requests, summary.complexity, summary.rate_limited = _client_counts(client)
     return summary.finish()
+
+
+def _client_counts(client: MondayClient) -> tuple[int, int, int]:
+    return client.stats.requests, client.stats.complexity_spent, client.stats.http_429
 
 
 class _BatchSync:

@@ -226,36 +226,46 @@ WRITE_OPERATIONS = (CREATE_ITEM, UPDATE_ITEM, CREATE_SUBITEM, DELETE_ITEM, ARCHI
 # -- pacing --------------------------------------------------------------------------------------------------
 
 class ComplexityBudget:
-    """What is left of monday's complexity budget, from the ``complexity`` field of every answer.
+    """What is left of monday's complexity budget, from each answer's RateLimit header or complexity field.
 
     A request reserves its estimated cost before it is sent; when the budget left (less what requests in
-    flight reserved) cannot pay, it waits for the reset instead of drawing a 429.
+    flight reserved) cannot pay, it waits for the reset instead of drawing a 429. monday rounds
+    ``reset_in_x_seconds`` up, so each answer bounds the reset from above and the least bound is kept. Past
+    the reset the window is assumed fresh; an answer then counts only if it is plausible for the new window
+    (it cannot show more spent than was reserved since), so a late answer from the old window is not taken
+    for an empty new one.
     """
 
     def __init__(self, stats: ClientStats, clock=time.monotonic):
         self.stats, self.clock = stats, clock
-        self.limit: float | None = None  # the budget per window: the largest 'before' seen
-        self.low: float | None = None  # the least 'after' reported in the current window
+        self.limit: float | None = None  # the budget per window
+        self.low: float | None = None  # the least budget left reported in the current window
         self.reset_at = 0.0
-        self.reserved = 0.0
+        self.reserved = 0.0  # estimates of the requests in flight
+        self.since_reset: float | None = None  # reserved since the assumed reset (None: not past a reset)
         self._lock = asyncio.Lock()
         self._settled = asyncio.Event()
 
+    def _roll(self) -> None:
+        if self.low is not None and self.since_reset is None and self.clock() >= self.reset_at:
+            self.low, self.since_reset = self.limit, 0.0
+
     def available(self) -> float | None:
-        if self.clock() >= self.reset_at:
-            return None if self.limit is None else self.limit - self.reserved
+        self._roll()
         return None if self.low is None else self.low - self.reserved
 
     async def reserve(self, cost: float) -> None:
         async with self._lock:
             while True:
                 left = self.available()
-                if left is None or cost <= left or (self.reserved == 0 and self.clock() >= self.reset_at):
+                if left is None or cost <= left or (self.reserved == 0 and self.since_reset is not None):
                     self.reserved += cost
+                    if self.since_reset is not None:
+                        self.since_reset += cost
                     return
                 started = self.clock()
-                if started < self.reset_at:
-                    await asyncio.sleep(self.reset_at - started + 0.05)
+                if self.since_reset is None:  # wait for the reset
+                    await asyncio.sleep(max(0.0, self.reset_at - started) + 0.02)
                 else:  # a fresh window that in-flight reservations still cover: wait for one to settle
                     self._settled.clear()
                     with contextlib.suppress(TimeoutError):
@@ -263,23 +273,66 @@ class ComplexityBudget:
                 self.stats.budget_waits += 1
                 self.stats.budget_wait_seconds += self.clock() - started
 
-    def settle(self, cost: float, complexity: Mapping[str, Any] | None) -> None:
+    def settle(self, cost: float, seen: BudgetSeen | None) -> None:
         self.reserved = max(0.0, self.reserved - cost)
-        if complexity:
-            now = self.clock()
-            reset_in = float(complexity.get("reset_in_x_seconds") or 0)
-            before, after = float(complexity.get("before") or 0), float(complexity.get("after") or 0)
-            self.limit = max(self.limit or 0.0, before)
-            if reset_in > 0:  # an answer from a window that just ended tells nothing about the new one
-                if self.low is None or now >= self.reset_at or now + reset_in > self.reset_at + 1.0:
-                    self.low, self.reset_at = after, now + reset_in
-                else:
-                    self.low = min(self.low, after)
         self._settled.set()
+        if seen is None or seen.reset_in <= 0:
+            return
+        self._roll()
+        now = self.clock()
+        if seen.limit:
+            self.limit = max(self.limit or 0.0, seen.limit)
+        if self.low is None or self.limit is None:
+            self.low, self.reset_at, self.limit = seen.left, now + seen.reset_in, self.limit or seen.left
+        elif self.since_reset is not None:
+            if seen.left >= self.limit - self.since_reset - 1:  # an answer from the new window
+                self.low, self.reset_at = min(self.low, seen.left), now + seen.reset_in
+                self.since_reset = None
+        else:
+            self.low = min(self.low, seen.left)
+            self.reset_at = min(self.reset_at, now + seen.reset_in)
 
     def exhausted(self, retry_in: float) -> None:
         """monday said the budget is spent: nothing is sent before it resets."""
-        self.low, self.reset_at = 0.0, self.clock() + retry_in
+        self.low, self.reset_at, self.since_reset = 0.0, self.clock() + retry_in, None
+
+
+@dataclass(frozen=True)
+class BudgetSeen:
+    """The budget as one answer reports it."""
+
+    left: float
+    reset_in: float
+    limit: float | None = None
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str], payload: Any, replayed: bool) -> BudgetSeen | None:
+        """From the RateLimit headers (the state when answered) or else the ``complexity`` field — never
+        from a replayed answer's body, which tells the budget of the original request."""
+        current, policy = _rate_limit_entry(headers.get("RateLimit")), _rate_limit_entry(
+            headers.get("RateLimit-Policy"))
+        if "r" in current and "t" in current:
+            return cls(current["r"], current["t"], policy.get("q"))
+        data = payload.get("data") if isinstance(payload, Mapping) else None
+        complexity = data.get("complexity") if isinstance(data, Mapping) else None
+        if replayed or not isinstance(complexity, Mapping):
+            return None
+        return cls(float(complexity.get("after") or 0), float(complexity.get("reset_in_x_seconds") or 0),
+                   float(complexity.get("before") or 0) or None)
+
+
+def _rate_limit_entry(header: str | None) -> dict[str, float]:
+    """The ``"complexity";r=…;t=…`` entry of a RateLimit / RateLimit-Policy header (IETF draft form)."""
+    for entry in (header or "").split(","):
+        name, *params = entry.strip().split(";")
+        if "complexity" in name.casefold():
+            values = {}
+            for param in params:
+                key, _, value = param.partition("=")
+                with contextlib.suppress(ValueError):
+                    values[key.strip()] = float(value)
+            return values
+    return {}
 
 
 @dataclass
@@ -766,19 +819,19 @@ class MondayClient:
             async with self._probe(operation):
                 estimate = self._estimate(operation, units)
                 await self.budget.reserve(estimate)
-                complexity = None
+                seen = None
                 try:
                     async with self._slots:
                         status, answer_headers, payload = await self._post(body, headers)
-                    if isinstance(payload, Mapping):
-                        complexity = (payload.get("data") or {}).get("complexity")
+                    replayed = answer_headers.get("Idempotency-Replayed", "").lower() == "true"
+                    seen = BudgetSeen.of(answer_headers, payload, replayed)
                 finally:
-                    self.budget.settle(estimate, complexity if isinstance(complexity, Mapping) else None)
-            if complexity:
-                self._learn_cost(operation, units, complexity)
-            problem = _classify(status, answer_headers, payload)
-            if answer_headers.get("Idempotency-Replayed", "").lower() == "true":
+                    self.budget.settle(estimate, seen)
+            if replayed:
                 self.stats.replays += 1
+            else:
+                self._learn_cost(operation, units, payload)
+            problem = _classify(status, answer_headers, payload)
             if problem is None:
                 return _split_errors(payload)
             maybe_applied = maybe_applied or (write and problem.maybe_applied)
@@ -833,8 +886,10 @@ class MondayClient:
             if holding:
                 lock.release()
 
-    def _learn_cost(self, operation: str, units: int, complexity: Mapping[str, Any]) -> None:
-        cost = float(complexity.get("query") or 0)
+    def _learn_cost(self, operation: str, units: int, payload: Any) -> None:
+        data = payload.get("data") if isinstance(payload, Mapping) else None
+        complexity = data.get("complexity") if isinstance(data, Mapping) else None
+        cost = float(complexity.get("query") or 0) if isinstance(complexity, Mapping) else 0.0
         self.stats.complexity_spent += int(cost)
         if cost > 0:
             self._unit_costs[operation] = max(self._unit_costs.get(operation, 0.0), cost / units)

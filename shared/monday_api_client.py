@@ -55,6 +55,8 @@ PAGE_LIMIT = 500  # items_page / next_items_page maximum
 KEYS_PER_LOOKUP = 100
 ITEMS_PER_QUERY = 100  # items(ids:) answers at most 100
 _ALIAS = re.compile(r"^m(\d+)$")
+_RESET_MARGIN = 0.05  # seconds past a computed reset before sending again
+_CHARGE_DELAY = 0.2  # a request sent this long before monday measured its budget was charged by then
 _UNKNOWN_UNIT_COST = 100_000.0  # per mutation, until monday has told us (it is ~30k for create_item)
 
 # monday error codes (extensions.code / error_code) by what to do about them.
@@ -229,11 +231,13 @@ class ComplexityBudget:
     """What is left of monday's complexity budget, from each answer's RateLimit header or complexity field.
 
     A request reserves its estimated cost before it is sent; when the budget left (less what requests in
-    flight reserved) cannot pay, it waits for the reset instead of drawing a 429. monday rounds
-    ``reset_in_x_seconds`` up, so each answer bounds the reset from above and the least bound is kept. Past
-    the reset the window is assumed fresh; an answer then counts only if it is plausible for the new window
-    (it cannot show more spent than was reserved since), so a late answer from the old window is not taken
-    for an empty new one.
+    flight reserved) cannot pay, it waits for the reset instead of drawing a 429. An answer saying "resets in
+    t seconds" (rounded up) puts that reset between (sent + t - 1) and (received + t): the least upper bound
+    is when the client sends again; an answer whose reset cannot be the tracked one (its lower bound lies
+    beyond the tracked reset) opened a new window, which monday starts at the first call after the old one
+    ended. When the answers also give the window's length (RateLimit-Policy ``w``), that window cannot end
+    later than the first request sent after the reset plus its length, a tighter bound than the rounded ``t``.
+    Past the tracked reset, and before any answer from the new window, the whole budget is assumed.
     """
 
     def __init__(self, stats: ClientStats, clock=time.monotonic):
@@ -241,31 +245,38 @@ class ComplexityBudget:
         self.limit: float | None = None  # the budget per window
         self.low: float | None = None  # the least budget left reported in the current window
         self.reset_at = 0.0
-        self.reserved = 0.0  # estimates of the requests in flight
-        self.since_reset: float | None = None  # reserved since the assumed reset (None: not past a reset)
+        self.in_flight: set[Reservation] = set()
+        self.window: float | None = None  # the window's length, when monday says it
+        self.opened_at: float | None = None  # when the first request after the tracked reset was sent
         self._lock = asyncio.Lock()
         self._settled = asyncio.Event()
 
-    def _roll(self) -> None:
-        if self.low is not None and self.since_reset is None and self.clock() >= self.reset_at:
-            self.low, self.since_reset = self.limit, 0.0
+    @property
+    def reserved(self) -> float:
+        """What requests in flight may still take from the tracked budget figure."""
+        fresh = self.clock() >= self.reset_at
+        return sum(r.cost for r in self.in_flight if fresh or not r.counted)
 
     def available(self) -> float | None:
-        self._roll()
-        return None if self.low is None else self.low - self.reserved
+        if self.low is None:
+            return None
+        left = self.limit if self.clock() >= self.reset_at else self.low
+        return left - self.reserved
 
-    async def reserve(self, cost: float) -> None:
+    async def reserve(self, cost: float) -> Reservation:
         async with self._lock:
             while True:
                 left = self.available()
-                if left is None or cost <= left or (self.reserved == 0 and self.since_reset is not None):
-                    self.reserved += cost
-                    if self.since_reset is not None:
-                        self.since_reset += cost
-                    return
+                fresh = self.clock() >= self.reset_at
+                if left is None or cost <= left or (not self.in_flight and fresh):
+                    reservation = Reservation(cost)
+                    self.in_flight.add(reservation)
+                    if fresh and (self.opened_at is None or self.opened_at < self.reset_at):
+                        self.opened_at = self.clock()
+                    return reservation
                 started = self.clock()
-                if self.since_reset is None:  # wait for the reset
-                    await asyncio.sleep(max(0.0, self.reset_at - started) + 0.02)
+                if not fresh:  # wait for the reset
+                    await asyncio.sleep(self.reset_at - started + 0.01)
                 else:  # a fresh window that in-flight reservations still cover: wait for one to settle
                     self._settled.clear()
                     with contextlib.suppress(TimeoutError):
@@ -273,28 +284,41 @@ class ComplexityBudget:
                 self.stats.budget_waits += 1
                 self.stats.budget_wait_seconds += self.clock() - started
 
-    def settle(self, cost: float, seen: BudgetSeen | None) -> None:
-        self.reserved = max(0.0, self.reserved - cost)
+    def settle(self, reservation: Reservation, seen: BudgetSeen | None) -> None:
+        self.in_flight.discard(reservation)
         self._settled.set()
-        if seen is None or seen.reset_in <= 0:
+        if seen is None or seen.reset_in <= 0 or reservation.sent_at is None:
             return
-        self._roll()
-        now = self.clock()
-        if seen.limit:
-            self.limit = max(self.limit or 0.0, seen.limit)
-        if self.low is None or self.limit is None:
-            self.low, self.reset_at, self.limit = seen.left, now + seen.reset_in, self.limit or seen.left
-        elif self.since_reset is not None:
-            if seen.left >= self.limit - self.since_reset - 1:  # an answer from the new window
-                self.low, self.reset_at = min(self.low, seen.left), now + seen.reset_in
-                self.since_reset = None
-        else:
+        now, sent_at = self.clock(), reservation.sent_at
+        # Requests sent well before the figure was taken were charged by then (this window or an older one).
+        measured = (now if seen.at_answer else sent_at) - _CHARGE_DELAY
+        for other in self.in_flight:
+            if other.sent_at is not None and other.sent_at < measured:
+                other.counted = True
+        self.limit = max(self.limit or 0.0, seen.limit or 0.0, seen.left)
+        self.window = seen.window or self.window
+        earliest, latest = sent_at + seen.reset_in - 1, now + seen.reset_in
+        if self.low is None or earliest > self.reset_at:  # the first answer, or one from a newer window
+            opened = self.opened_at if (self.opened_at or -1.0) >= self.reset_at else None
+            self.low, self.reset_at = seen.left, latest
+            if opened is not None and self.window:
+                self.reset_at = min(latest, opened + self.window + _RESET_MARGIN)
+        elif now < self.reset_at:  # the tracked window (answers from it arriving after its reset are stale)
             self.low = min(self.low, seen.left)
-            self.reset_at = min(self.reset_at, now + seen.reset_in)
+            self.reset_at = min(self.reset_at, latest)
 
     def exhausted(self, retry_in: float) -> None:
         """monday said the budget is spent: nothing is sent before it resets."""
-        self.low, self.reset_at, self.since_reset = 0.0, self.clock() + retry_in, None
+        self.low, self.reset_at = 0.0, self.clock() + retry_in
+
+
+@dataclass(eq=False)
+class Reservation:
+    """The estimated cost of one request, from before it is sent until its answer."""
+
+    cost: float
+    sent_at: float | None = None
+    counted: bool = False  # already included in the budget figure monday last reported
 
 
 @dataclass(frozen=True)
@@ -304,6 +328,8 @@ class BudgetSeen:
     left: float
     reset_in: float
     limit: float | None = None
+    window: float | None = None
+    at_answer: bool = False  # measured when the answer was made (headers), else when the request was charged
 
     @classmethod
     def of(cls, headers: Mapping[str, str], payload: Any, replayed: bool) -> BudgetSeen | None:
@@ -312,7 +338,7 @@ class BudgetSeen:
         current, policy = _rate_limit_entry(headers.get("RateLimit")), _rate_limit_entry(
             headers.get("RateLimit-Policy"))
         if "r" in current and "t" in current:
-            return cls(current["r"], current["t"], policy.get("q"))
+            return cls(current["r"], current["t"], policy.get("q"), policy.get("w"), at_answer=True)
         data = payload.get("data") if isinstance(payload, Mapping) else None
         complexity = data.get("complexity") if isinstance(data, Mapping) else None
         if replayed or not isinstance(complexity, Mapping):
@@ -626,6 +652,15 @@ class MondayClient:
                 break
             chunk.append(round_.queue.popleft())
             size += write.size
+        # Leave the trailing writes of an item the next request also touches (a parent's subitems) for that
+        # request, when the chunk has an earlier boundary: split, the two requests could not run side by side.
+        following = set(round_.queue[0].touches) if round_.queue else set()
+        cut = len(chunk)
+        while cut and following & set(chunk[cut - 1].touches):
+            cut -= 1
+        if 0 < cut < len(chunk):
+            round_.queue.extendleft(reversed(chunk[cut:]))
+            del chunk[cut:]
         return chunk
 
     async def _send_chunk(self, round_: _Round, chunk: list[_Write]) -> None:
@@ -818,15 +853,16 @@ class MondayClient:
                 await asyncio.sleep(delay)
             async with self._probe(operation):
                 estimate = self._estimate(operation, units)
-                await self.budget.reserve(estimate)
+                reservation = await self.budget.reserve(estimate)
                 seen = None
                 try:
                     async with self._slots:
+                        reservation.sent_at = self.budget.clock()
                         status, answer_headers, payload = await self._post(body, headers)
                     replayed = answer_headers.get("Idempotency-Replayed", "").lower() == "true"
                     seen = BudgetSeen.of(answer_headers, payload, replayed)
                 finally:
-                    self.budget.settle(estimate, seen)
+                    self.budget.settle(reservation, seen)
             if replayed:
                 self.stats.replays += 1
             else:

@@ -518,6 +518,9 @@ class MondayClient:
         writes = []
         for sub in subitems:
             try:
+                if not sub.parent_item_id:
+                    raise ColumnValueError("parent_item_id", sub.parent_item_id,
+                                           "is missing: the parent item has no monday id yet")
                 name = item_name(sub.name)
                 variables = {"parent_item_id": sub.parent_item_id, "item_name": name,
                              **self._values(board, sub.values)}
@@ -605,6 +608,8 @@ class MondayClient:
                 pending += await self._adopt(operation, round_.ambiguous, results, final=failure is not None)
             elif round_.ambiguous:
                 pending += round_.ambiguous
+            if failure is None and pending and round_.unanswered and not round_.answered:
+                failure = MondayTransientError(f"monday unavailable: {round_.unanswered}")  # not one answer
         for ref in refs:
             results.setdefault(ref, last_errors.get(ref) or WriteResult(
                 ref, False, error="not written: the run stopped before it was sent", code="NOT_SENT"))
@@ -672,12 +677,14 @@ class MondayClient:
                 data, alias_errors = await self._request(operation.template, query, variables,
                                                          units=len(chunk), write=True)
             except _RequestFailed as exc:
+                round_.unanswered = exc.problem.message
                 for write in chunk:
                     (round_.ambiguous if exc.maybe_applied else round_.retry).append(write)
                     round_.failed[write.ref] = WriteResult(
                         write.ref, False, error=exc.problem.message, code=exc.problem.code or "UNAVAILABLE",
                         maybe_applied=exc.maybe_applied and operation.creates)
-                raise MondayTransientError(f"monday unavailable: {exc.problem.message}") from None
+                return
+        round_.answered += 1
         self.stats.mutations += len(chunk)
         for index, write in enumerate(chunk):
             alias = f"m{index}"
@@ -954,6 +961,8 @@ class _Round:
     retry: list[_Write] = field(default_factory=list)
     ambiguous: list[_Write] = field(default_factory=list)
     failed: dict[str, WriteResult] = field(default_factory=dict)  # the last error of records to retry
+    answered: int = 0  # requests that got an answer
+    unanswered: str | None = None  # why the last request that outlived its retries failed
     stopped: bool = False
 
 

@@ -21,6 +21,7 @@ from aiohttp import web
 from shared.config import load_config
 from shared.errors import DailyLimitExceeded, MondayPermanentError, MondayTransientError
 from shared.monday_api_client import ItemCreate, MondayClient, SubitemCreate
+from shared.monday_emulator import MondayEmulator
 
 from .conftest import DEFAULT_CONFIG
 
@@ -294,3 +295,185 @@ async def test_subitems_of_one_parent_never_travel_in_concurrent_requests():
         assert all(r.ok for r in results) and overlaps == []
         assert sum(len(aliases(w)) for w in server.writes) == 60
         assert max(len(aliases(w)) for w in server.writes) == 5
+
+
+# -- part 2: acceptance against the monday emulator ---------------------------------------------------------
+
+def order(i: int) -> ItemCreate:
+    return ItemCreate(ref=f"order-{i}", group_id=None, name=f"STYLE{i} NAVY {1000 + i}", key=f"{1000 + i}|SEA|S{i}",
+                      values={"text_order_number": str(1000 + i), "numbers_total_qty": str(12 * i),
+                              "date_eta": "2026-05-01", "status_delivery": "SEA", "dropdown_order_type": "ACTIVE",
+                              "long_text_notes": f"notes {i}"})
+
+
+def sizes(item_results, per_item: int) -> list[SubitemCreate]:
+    return [SubitemCreate(ref=f"{r.ref}/size-{s}", parent_item_id=r.monday_id, name=f"SIZE {s}",
+                          values={"text_size": f"SIZE {s}", "numbers_qty": str(s + 1)})
+            for r in item_results for s in range(per_item)]
+
+
+def assert_board_holds(emulator, item_results, orders, subitem_results, per_item):
+    """Every id maps back to its own record, and the board holds each record exactly once."""
+    by_ref = {o.ref: o for o in orders}
+    assert all(r.ok for r in item_results + subitem_results)
+    for result in item_results:
+        item = emulator.item(result.monday_id)
+        assert item["name"] == by_ref[result.ref].name
+        assert item["values"]["text_sync_key"] == by_ref[result.ref].key
+        assert item["values"]["numbers_total_qty"] == by_ref[result.ref].values["numbers_total_qty"]
+    for result in subitem_results:
+        parent_ref, size = result.ref.split("/size-")
+        subitem = emulator.item(result.monday_id)
+        assert subitem["name"] == f"SIZE {size}"
+        assert subitem["parent_id"] == next(r.monday_id for r in item_results if r.ref == parent_ref)
+    items = emulator.items(BOARD)
+    assert len(items) == len(orders) and emulator.duplicates(BOARD, "text_sync_key") == {}
+    for item in items:
+        names = [s["name"] for s in emulator.subitems(item["id"])]
+        assert sorted(names) == [f"SIZE {s}" for s in range(per_item)]  # no twin, none missing
+    assert len(emulator.items(SUBBOARD)) == len(orders) * per_item
+
+
+@in_loop
+async def test_emulator_250_items_and_1000_subitems_in_requests_of_25():
+    async with MondayEmulator(token=TOKEN, complexity_budget=200_000_000) as emulator:
+        orders = [dataclasses.replace(order(i), group_id="topics") for i in range(250)]
+        async with MondayClient(fast_config(), url=emulator.url, token=TOKEN) as client:
+            item_results = await client.create_items(orders)
+            subitem_results = await client.create_subitems(sizes(item_results, 4))
+        assert_board_holds(emulator, item_results, orders, subitem_results, 4)
+        requests = emulator.requests()
+        assert max(r.aliases for r in requests) == 25
+        assert len(requests) / 1250 <= 0.05, f"{len(requests)} requests for 1,250 records"
+        assert emulator.counters.http_429 == 0 and emulator.counters.replays == 0
+
+
+@pytest.mark.parametrize(("field", "bad", "message"), [
+    ("status_delivery", "RAIL", "'RAIL' is not a label"),
+    ("numbers_total_qty", "n/a", "'n/a' is not a number"),
+    ("name", "N" * 300, "300 characters long"),
+])
+@in_loop
+async def test_emulator_one_bad_value_fails_alone(field, bad, message):
+    async with MondayEmulator(token=TOKEN) as emulator:
+        orders = [dataclasses.replace(order(i), group_id="topics") for i in range(25)]
+        if field == "name":
+            orders[7] = dataclasses.replace(orders[7], name=bad)
+        else:
+            orders[7] = dataclasses.replace(orders[7], values={**orders[7].values, field: bad})
+        async with MondayClient(fast_config(), url=emulator.url, token=TOKEN) as client:
+            results = await client.create_items(orders)
+        failed = [r for r in results if not r.ok]
+        assert [r.ref for r in failed] == ["order-7"] and message in failed[0].error and failed[0].permanent
+        assert len(emulator.items(BOARD)) == 24
+        assert {r.monday_id for r in results if r.ok} == {i["id"] for i in emulator.items(BOARD)}
+
+
+@in_loop
+async def test_emulator_refusal_of_one_alias_fails_only_its_record():
+    async with MondayEmulator(token=TOKEN) as emulator:
+        emulator.faults.add("fail_alias", match="create_item", alias="m3", code="ColumnValueException",
+                            message="invalid value - label does not exist in column")
+        orders = [dataclasses.replace(order(i), group_id="topics") for i in range(10)]
+        async with MondayClient(fast_config(), url=emulator.url, token=TOKEN) as client:
+            results = await client.create_items(orders)
+        assert [(r.ref, r.code) for r in results if not r.ok] == [("order-3", "ColumnValueException")]
+        assert "label does not exist" in results[3].error
+        assert len(emulator.items(BOARD)) == 9
+
+
+@in_loop
+async def test_emulator_low_budget_is_paced_without_a_429():
+    # 150 creates cost 4.5M points against a budget of 1M per 1 s window: the client must wait for resets.
+    async with MondayEmulator(token=TOKEN, complexity_budget=1_000_000, window_seconds=1.0) as emulator:
+        orders = [dataclasses.replace(order(i), group_id="topics") for i in range(150)]
+        async with MondayClient(fast_config(), url=emulator.url, token=TOKEN) as client:
+            results = await client.create_items(orders)
+            assert client.stats.budget_waits > 0
+        assert all(r.ok for r in results) and len(emulator.items(BOARD)) == 150
+        assert emulator.counters.http_429 == 0
+        assert max(r.complexity for r in emulator.requests()) <= 1_000_000
+
+
+@in_loop
+async def test_emulator_faults_leave_every_record_exactly_once(caplog):
+    caplog.set_level(logging.DEBUG)
+    # 20 % of write requests meet a fault; the search index lags creates by 0.3 s.
+    async with MondayEmulator(token=TOKEN, index_lag=0.3, seed=7, complexity_budget=10**9) as emulator:
+        for kind, params in (("http_500_after", {}), ("hang_after", {"seconds": 2.0}), ("http_423", {}),
+                             ("fail_alias", {"code": "INTERNAL_SERVER_ERROR", "status_code": 500,
+                                             "message": "Internal server error"}),
+                             ("drop_connection", {})):
+            emulator.faults.add(kind, count=None, match="mutation", probability=0.04, **params)
+        orders = [dataclasses.replace(order(i), group_id="topics") for i in range(500)]
+        config = fast_config(request_timeout_seconds=0.5, max_retries=6, lookup_delay_seconds=0.2,
+                             lookup_attempts=3)
+        async with MondayClient(config, url=emulator.url, token=TOKEN) as client:
+            item_results = await client.create_items(orders)
+            subitem_results = await client.create_subitems(sizes(item_results, 4))
+            stats = client.stats
+        fired = {f.kind: f.fired for f in emulator.faults._faults}
+        assert all(fired.values()), fired  # every kind of fault did happen
+        assert stats.replays > 0  # lost answers were replayed through the Idempotency-Key
+        assert_board_holds(emulator, item_results, orders, subitem_results, 4)
+    assert TOKEN not in caplog.text
+
+
+@in_loop
+async def test_emulator_wrong_token_is_permanent_and_not_logged(caplog):
+    caplog.set_level(logging.DEBUG)
+    async with MondayEmulator(token="the-right-token") as emulator:
+        async with MondayClient(fast_config(), url=emulator.url, token=TOKEN) as client:
+            with pytest.raises(MondayPermanentError, match="401"):
+                await client.board_schema()
+        assert emulator.counters.http_401 == 1  # not retried
+    assert TOKEN not in caplog.text
+
+
+@in_loop
+async def test_emulator_groups_are_created_once():
+    async with MondayEmulator(token=TOKEN) as emulator:
+        async with MondayClient(fast_config(), url=emulator.url, token=TOKEN) as first, \
+                MondayClient(fast_config(), url=emulator.url, token=TOKEN) as second:
+            a, b = await asyncio.gather(first.ensure_groups(["GREYSON SS26", "TITLE NINE FW26"]),
+                                        first.ensure_groups(["greyson  ss26"]))
+            again = await second.ensure_groups(["GREYSON SS26"])
+        titles = [g["title"] for g in emulator.groups(BOARD)]
+        assert titles.count("GREYSON SS26") == 1 and titles.count("TITLE NINE FW26") == 1
+        assert a["GREYSON SS26"] == b["greyson ss26"] == again["GREYSON SS26"]
+
+
+@in_loop
+async def test_emulator_lookups_by_key_and_subitems_and_board_pages():
+    async with MondayEmulator(token=TOKEN) as emulator:
+        parent = emulator.add_item(BOARD, "STYLE A", group_id="topics", values={"text_sync_key": "K-1"})
+        emulator.add_item(BOARD, "STYLE A twin", group_id="topics", values={"text_sync_key": "K-1"})
+        emulator.add_subitem(parent, "SIZE M", values={"numbers_qty": "4"})
+        for i in range(620):  # more than one page of 500
+            emulator.add_item(BOARD, f"filler {i}", group_id="topics", values={"text_sync_key": f"F-{i}"})
+        async with MondayClient(fast_config(), url=emulator.url, token=TOKEN) as client:
+            found = await client.find_items_by_key(["K-1", "F-3", "absent"])
+            children = await client.subitems_of([parent, "123"])
+            keys = [item.key async for item in client.iter_board_items()]
+        assert len(found["K-1"]) == 2 and [i.name for i in found["F-3"]] == ["filler 3"] and found["absent"] == []
+        assert [(s.name, s.values["numbers_qty"]) for s in children[parent]] == [("SIZE M", "4")]
+        assert children["123"] == []
+        assert len(keys) == 622 and "F-619" in keys
+
+
+@in_loop
+async def test_emulator_unknown_outcome_is_adopted_not_created_twice():
+    # The replay cache is gone (ttl ~0) and every retry fails before applying: only the look-up can tell that
+    # the first attempt created the items / subitems. The search index lags creates by 0.3 s. 8 orders of 3
+    # sizes keep each kind of write in one request, so the faults meet one request's attempts.
+    async with MondayEmulator(token=TOKEN, idempotency_ttl=0.001, index_lag=0.3) as emulator:
+        config = fast_config(max_retries=2, lookup_delay_seconds=0.2, lookup_attempts=4)
+        for field in ("create_item", "create_subitem"):
+            emulator.faults.add("http_500_after", count=1, match=field)
+            emulator.faults.add("http_500_before", count=config.monday.max_retries, match=field)
+        orders = [dataclasses.replace(order(i), group_id="topics") for i in range(8)]
+        async with MondayClient(config, url=emulator.url, token=TOKEN) as client:
+            item_results = await client.create_items(orders)
+            subitem_results = await client.create_subitems(sizes(item_results, 3))
+        assert all(r.adopted for r in item_results + subitem_results)
+        assert_board_holds(emulator, item_results, orders, subitem_results, 3)

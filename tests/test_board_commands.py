@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 
+from shared import cli
 from shared.board import Board, BoardSchema, GroupInfo, check, check_text, describe, source_kind
 from shared.columns import ColumnInfo
 from shared.config import load_config
+from shared.monday_emulator import BoardSpec, ColumnSpec, order_book_board, run_emulator_in_thread
 
 from .conftest import DEFAULT_CONFIG
 
@@ -166,3 +171,84 @@ def test_describe_lists_columns_labels_and_groups():
     }
     assert described["items_board"]["groups"] == [{"id": "topics", "title": "GREYSON SS26"}]
     assert [c["id"] for c in described["subitems_board"]["columns"]] == ["name", "text_size", "numbers_qty"]
+
+
+# -- the commands, end to end against the emulator -----------------------------------------------------------
+
+TOKEN = "board-check-token"
+
+
+def emulator_board(replace: dict | None = None, subitems: bool = True) -> BoardSpec:
+    """The development board, with columns replaced (None: removed) to build a broken board."""
+    spec = order_book_board()
+    columns = []
+    for column in spec.columns:
+        if replace and column.id in replace:
+            if replace[column.id] is not None:
+                columns.append(replace[column.id])
+        else:
+            columns.append(column)
+    return dataclasses.replace(spec, columns=tuple(columns), subitems=spec.subitems if subitems else None)
+
+
+def run_cli(monkeypatch, capsys, spec: BoardSpec, *argv: str) -> tuple[int, str]:
+    with run_emulator_in_thread([spec], token=TOKEN) as emulator:
+        monkeypatch.setenv("MONDAY_API_URL", emulator.url)
+        monkeypatch.setenv("MONDAY_API_TOKEN", TOKEN)
+        code = cli.main(["--config", str(DEFAULT_CONFIG), "--env", "development", *argv])
+    captured = capsys.readouterr()
+    assert TOKEN not in captured.out + captured.err
+    return code, captured.out + captured.err
+
+
+def test_describe_prints_both_boards(monkeypatch, capsys):
+    code, out = run_cli(monkeypatch, capsys, emulator_board(), "board", "describe", "--json")
+    described = json.loads(out)
+    assert code == 0
+    columns = {c["id"]: c for c in described["items_board"]["columns"]}
+    assert columns["status_delivery"]["labels"] == ["SEA", "AIR", "COURIER", "TRUCK"]
+    assert columns["subitems"]["type"] == "subtasks"
+    assert described["subitems_board"]["id"] == "9609317402"
+    code, text = run_cli(monkeypatch, capsys, emulator_board(), "board", "describe")
+    assert (
+        code == 0 and "dropdown_order_type" in text and "ACTIVE, REPEAT" in text and "subitems board" in text
+    )
+
+
+def test_check_passes_on_the_development_board(monkeypatch, capsys):
+    code, out = run_cli(monkeypatch, capsys, emulator_board(), "board", "check")
+    assert code == 0 and "fits the board" in out
+
+
+@pytest.mark.parametrize(
+    ("replace", "subitems", "kind", "named"),
+    [
+        ({"date_eta": None}, True, "missing_column", "date_eta"),
+        (
+            {"numbers_total_qty": ColumnSpec("numbers_total_qty", "date")},
+            True,
+            "wrong_type",
+            "numbers_total_qty",
+        ),
+        ({"text_sync_key": None}, True, "missing_key_column", "text_sync_key"),
+        ({"text_sync_key": ColumnSpec("text_sync_key", "numbers")}, True, "key_not_text", "text_sync_key"),
+        ({}, False, "no_subitems", "subitem_columns"),
+    ],
+)
+def test_check_catches_each_broken_board(monkeypatch, capsys, replace, subitems, kind, named):
+    code, out = run_cli(monkeypatch, capsys, emulator_board(replace, subitems), "board", "check", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False
+    assert [p["kind"] for p in report["problems"]] == [kind]
+    assert named in report["problems"][0]["message"] or named in report["problems"][0]["where"]
+    code, text = run_cli(monkeypatch, capsys, emulator_board(replace, subitems), "board", "check")
+    assert code == 1 and named in text
+
+
+def test_check_with_a_refused_token_is_an_error_without_the_token(monkeypatch, capsys):
+    with run_emulator_in_thread([emulator_board()], token="another-token") as emulator:
+        monkeypatch.setenv("MONDAY_API_URL", emulator.url)
+        monkeypatch.setenv("MONDAY_API_TOKEN", TOKEN)
+        code = cli.main(["--config", str(DEFAULT_CONFIG), "board", "check"])
+    captured = capsys.readouterr()
+    assert code == 1 and "401" in captured.err and TOKEN not in captured.out + captured.err

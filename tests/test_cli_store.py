@@ -10,9 +10,11 @@ import pytest
 from shared.cli import main
 from shared.config import load_config
 from shared.records import IncomingOrder, IngestBatch
-from shared.store import open_store
+from shared.store import SQL_ROOT, load_migrations, open_store
 
 from .conftest import DEFAULT_CONFIG
+
+MIGRATIONS = [migration.name for migration in load_migrations(SQL_ROOT / "sqlite")]
 
 
 @pytest.fixture
@@ -25,10 +27,10 @@ def config_path(tmp_path, monkeypatch):
 
 def test_db_migrate_applies_then_reports_up_to_date(config_path, tmp_path, capsys):
     assert main(["--config", str(config_path), "db", "migrate"]) == 0
-    assert capsys.readouterr().out == "applied 001_initial (sqlite)\n"
+    assert capsys.readouterr().out == "".join(f"applied {name} (sqlite)\n" for name in MIGRATIONS)
     assert (tmp_path / "data" / "orders.db").is_file()
     assert main(["--config", str(config_path), "db", "migrate"]) == 0
-    assert capsys.readouterr().out == "schema is up to date (version 001_initial)\n"
+    assert capsys.readouterr().out == f"schema is up to date (version {MIGRATIONS[-1]})\n"
 
 
 def test_status_json_and_table(config_path, capsys):
@@ -40,7 +42,7 @@ def test_status_json_and_table(config_path, capsys):
                             message="no MASTER sheet with a header row")
     assert main(["--config", str(config_path), "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert status["database"] == "sqlite" and status["schema_version"] == "001_initial"
+    assert status["database"] == "sqlite" and status["schema_version"] == MIGRATIONS[-1]
     assert status["orders"]["NEW"] == 1 and status["lines"]["NEW"] == 2
     assert [(entry["file_name"], entry["outcome"]) for entry in status["ingests"]] == [
         ("broken.xlsx", "rejected"), ("week 1.xlsx", "accepted")]
@@ -48,7 +50,7 @@ def test_status_json_and_table(config_path, capsys):
 
     assert main(["--config", str(config_path), "status"]) == 0
     text = capsys.readouterr().out
-    assert "database: sqlite, schema 001_initial" in text
+    assert f"database: sqlite, schema {MIGRATIONS[-1]}" in text
     assert "orders: NEW 1  CHANGED 0  CLAIMED 0  SYNCED 0  FAILED 0  (1 in all)" in text
     assert "failed orders: none" in text
     assert "broken.xlsx" in text and "no MASTER sheet with a header row" in text

@@ -16,9 +16,11 @@ from shared import mssql
 from shared.config import load_config
 from shared.errors import StoreError
 from shared.records import IncomingOrder, IngestBatch, LineState, OrderState
-from shared.store import SQL_ROOT, DuplicateIngest, open_store
+from shared.store import SQL_ROOT, DuplicateIngest, load_migrations, open_store
 
 from .conftest import DEFAULT_CONFIG
+
+NEWEST_MIGRATION = load_migrations(SQL_ROOT / "sqlite")[-1].name
 
 MSSQL_ENV = "ORDERSYNC_TEST_MSSQL"
 AWKWARD_COLUMNS = ("CUSTOMER'S COLOUR CODE (CUSTOM FIELD) CUSTOMER PROVIDES THIS", "RANGE / COLLECTION",
@@ -104,7 +106,7 @@ def test_sqlite_file_is_created_with_its_folders_relative_to_the_working_directo
     config = load_config(DEFAULT_CONFIG)
     environment = dataclasses.replace(config.environment, database="sqlite:///nested/deeper/orders.db")
     with open_store(dataclasses.replace(config, environment=environment)) as store:
-        assert store.schema_version() == "001_initial"
+        assert store.schema_version() == NEWEST_MIGRATION
         assert store.status()["orders"] == {state: 0 for state in ("NEW", "CHANGED", "CLAIMED", "SYNCED",
                                                                      "FAILED")}
         journal = store.run_in_transaction(lambda: store.query("PRAGMA journal_mode"))
@@ -120,9 +122,9 @@ def test_malformed_sqlite_url_is_refused(tmp_path):
 
 
 def test_migrate_is_idempotent(store):
-    assert store.schema_version() == "001_initial"
+    assert store.schema_version() == NEWEST_MIGRATION
     assert store.migrate() == []
-    assert store.schema_version() == "001_initial"
+    assert store.schema_version() == NEWEST_MIGRATION
 
 
 def test_older_schema_is_migrated_to_the_next_versions(store_config, tmp_path):
@@ -380,7 +382,7 @@ def test_status_counts_states_and_lists_failed_orders(store):
     set_line(store, "K3", "S", sync_state=LineState.SYNCED)
     status = store.status(failed_limit=10)
     assert json.loads(json.dumps(status)) == status
-    assert status["database"] == store.kind and status["schema_version"] == "001_initial"
+    assert status["database"] == store.kind and status["schema_version"] == NEWEST_MIGRATION
     assert status["orders"] == {"NEW": 1, "CHANGED": 0, "CLAIMED": 0, "SYNCED": 0, "FAILED": 2}
     assert status["lines"] == {"NEW": 4, "CHANGED": 0, "REMOVED": 0, "SYNCED": 1, "FAILED": 0}
     assert status["failed_orders"] == [

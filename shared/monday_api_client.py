@@ -22,7 +22,7 @@ import random
 import re
 import time
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,9 @@ class WriteResult:
     permanent: bool = False  # True: retrying the same record will fail the same way
     adopted: bool = False  # the create's outcome was unknown and an existing item/subitem was taken instead
     maybe_applied: bool = False  # a failed create that may exist on the board: look it up before retrying
+
+
+OnResult = Callable[[WriteResult], None] | None  # hears each final result as soon as monday answers
 
 
 @dataclass(frozen=True)
@@ -492,7 +495,7 @@ class MondayClient:
 
     # -- writes ---------------------------------------------------------------------------------------------
 
-    async def create_items(self, items: Sequence[ItemCreate]) -> list[WriteResult]:
+    async def create_items(self, items: Sequence[ItemCreate], on_result: OnResult = None) -> list[WriteResult]:
         schema = await self.board_schema()
         results: dict[str, WriteResult] = {}
         writes = []
@@ -506,13 +509,14 @@ class MondayClient:
                     **self._values(schema.items, values)}, touches=(), key=item.key))
             except ColumnValueError as exc:
                 results[item.ref] = _invalid(item.ref, exc)
-        return await self._write(CREATE_ITEM, {"board_id": self.board_id}, items, writes, results)
+        return await self._write(CREATE_ITEM, {"board_id": self.board_id}, items, writes, results, on_result)
 
-    async def update_items(self, items: Sequence[ItemUpdate]) -> list[WriteResult]:
+    async def update_items(self, items: Sequence[ItemUpdate], on_result: OnResult = None) -> list[WriteResult]:
         schema = await self.board_schema()
-        return await self._updates(schema.items, [(u, (u.item_id,)) for u in items], items)
+        return await self._updates(schema.items, [(u, (u.item_id,)) for u in items], items, on_result)
 
-    async def create_subitems(self, subitems: Sequence[SubitemCreate]) -> list[WriteResult]:
+    async def create_subitems(self, subitems: Sequence[SubitemCreate],
+                              on_result: OnResult = None) -> list[WriteResult]:
         board = await self._subitems_board()
         results: dict[str, WriteResult] = {}
         writes = []
@@ -528,22 +532,24 @@ class MondayClient:
                                              parent=sub.parent_item_id, name=name))
             except ColumnValueError as exc:
                 results[sub.ref] = _invalid(sub.ref, exc)
-        return await self._write(CREATE_SUBITEM, {}, subitems, writes, results)
+        return await self._write(CREATE_SUBITEM, {}, subitems, writes, results, on_result)
 
-    async def update_subitems(self, subitems: Sequence[SubitemUpdate]) -> list[WriteResult]:
+    async def update_subitems(self, subitems: Sequence[SubitemUpdate],
+                              on_result: OnResult = None) -> list[WriteResult]:
         board = await self._subitems_board()
         touched = [(s, _touched(s.subitem_id, s.parent_item_id)) for s in subitems]
-        return await self._updates(board, touched, subitems)
+        return await self._updates(board, touched, subitems, on_result)
 
-    async def delete_subitems(self, subitems: Sequence[SubitemDelete]) -> list[WriteResult]:
+    async def delete_subitems(self, subitems: Sequence[SubitemDelete],
+                              on_result: OnResult = None) -> list[WriteResult]:
         """Delete subitems (or archive: [monday] subitem_removal = "archive"); gone counts as done."""
         operation = ARCHIVE_ITEM if self.settings.subitem_removal == "archive" else DELETE_ITEM
         writes = [self._prepared(s.ref, {"item_id": s.subitem_id},
                                  touches=_touched(s.subitem_id, s.parent_item_id)) for s in subitems]
-        return await self._write(operation, {}, subitems, writes, {})
+        return await self._write(operation, {}, subitems, writes, {}, on_result)
 
     async def _updates(self, board: Board, records: Sequence[tuple[Any, tuple[str, ...]]],
-                       originals: Sequence) -> list[WriteResult]:
+                       originals: Sequence, on_result: OnResult) -> list[WriteResult]:
         results: dict[str, WriteResult] = {}
         writes = []
         for record, touches in records:
@@ -557,7 +563,7 @@ class MondayClient:
                 writes.append(self._prepared(record.ref, {"item_id": item_id, **variables}, touches=touches))
             except ColumnValueError as exc:
                 results[record.ref] = _invalid(record.ref, exc)
-        return await self._write(UPDATE_ITEM, {"board_id": board.id}, originals, writes, results)
+        return await self._write(UPDATE_ITEM, {"board_id": board.id}, originals, writes, results, on_result)
 
     async def _subitems_board(self) -> Board:
         schema = await self.board_schema()
@@ -578,8 +584,12 @@ class MondayClient:
     # -- the write engine -----------------------------------------------------------------------------------
 
     async def _write(self, operation: WriteOperation, shared: dict[str, Any], records: Sequence,
-                     writes: list[_Write], results: dict[str, WriteResult]) -> list[WriteResult]:
+                     writes: list[_Write], results: dict[str, WriteResult],
+                     on_result: OnResult = None) -> list[WriteResult]:
         """Send ``writes`` in rounds; a record's retry goes into the next round, after adoption for creates.
+
+        ``on_result`` hears each final result (success or permanent failure) as soon as monday answers,
+        so the caller can save it before the rest of the call is done.
 
         On a request-level failure (daily limit, outage, refusal) the exception raised carries ``results``:
         one WriteResult per record, so what did get written is not lost.
@@ -587,6 +597,9 @@ class MondayClient:
         refs = [r.ref for r in records]
         if len(set(refs)) != len(refs):
             raise ValueError(f"{operation.template}: every record needs its own ref")
+        report = _Reporter(on_result)
+        for result in results.values():  # refused before sending
+            report(result)
         pending = sorted(writes, key=lambda w: w.touches)
         failure: MondayTransientError | MondayPermanentError | None = None
         last_errors: dict[str, WriteResult] = {}
@@ -596,7 +609,7 @@ class MondayClient:
             if round_number:
                 self.stats.records_retried += len(pending)
                 await asyncio.sleep(self._backoff(round_number))
-            round_ = _Round(operation, shared, deque(pending))
+            round_ = _Round(operation, shared, deque(pending), report)
             try:
                 await self._run_round(round_)
             except (MondayTransientError, MondayPermanentError) as exc:
@@ -605,7 +618,8 @@ class MondayClient:
             last_errors.update(round_.failed)
             pending = round_.retry
             if round_.ambiguous and operation.creates:
-                pending += await self._adopt(operation, round_.ambiguous, results, final=failure is not None)
+                pending += await self._adopt(operation, round_.ambiguous, results, report,
+                                             final=failure is not None)
             elif round_.ambiguous:
                 pending += round_.ambiguous
             if failure is None and pending and round_.unanswered and not round_.answered:
@@ -691,7 +705,7 @@ class MondayClient:
             answer = (data or {}).get(alias)
             error = alias_errors.get(alias)
             if isinstance(answer, Mapping) and answer.get("id") is not None:
-                round_.done[write.ref] = WriteResult(write.ref, True, monday_id=str(answer["id"]))
+                round_.finish(WriteResult(write.ref, True, monday_id=str(answer["id"])))
             else:
                 self._alias_failed(round_, write, error)
 
@@ -700,10 +714,9 @@ class MondayClient:
         if error is None:  # neither data nor error for this alias: treat as an unknown outcome
             error = _Problem("server", "monday gave no answer for this record", maybe_applied=True)
         if operation.removes and error.code in _GONE_CODES:
-            round_.done[write.ref] = WriteResult(write.ref, True, monday_id=write.variables.get("item_id"))
+            round_.finish(WriteResult(write.ref, True, monday_id=write.variables.get("item_id")))
         elif error.kind == "permanent":
-            round_.done[write.ref] = WriteResult(write.ref, False, error=error.message, code=error.code,
-                                                 permanent=True)
+            round_.finish(WriteResult(write.ref, False, error=error.message, code=error.code, permanent=True))
         else:
             maybe = error.maybe_applied or error.kind == "server"
             (round_.ambiguous if maybe and operation.creates else round_.retry).append(write)
@@ -711,7 +724,7 @@ class MondayClient:
                                                    maybe_applied=maybe and operation.creates)
 
     async def _adopt(self, operation: WriteOperation, writes: list[_Write], results: dict[str, WriteResult],
-                     final: bool) -> list[_Write]:
+                     report: _Reporter, final: bool) -> list[_Write]:
         """Look up creates whose outcome is unknown; adopt what exists, return what must be created again."""
         lookup = self._find_items_for if operation is CREATE_ITEM else self._find_subitems_for
         missing = list(writes)
@@ -727,6 +740,7 @@ class MondayClient:
                 if write.ref in found:
                     results[write.ref] = WriteResult(write.ref, True, monday_id=found[write.ref],
                                                      adopted=True)
+                    report(results[write.ref])
                     self.stats.adopted += 1
                     missing.remove(write)
             if not missing:
@@ -952,11 +966,23 @@ async def read_board_schema(config: Config, *, url: str | None = None,
         return await client.board_schema()
 
 
+class _Reporter:
+    """Passes each final result (a success or a permanent failure) on to the caller's ``on_result``."""
+
+    def __init__(self, on_result: OnResult):
+        self.on_result = on_result
+
+    def __call__(self, result: WriteResult) -> None:
+        if self.on_result is not None and (result.ok or result.permanent):
+            self.on_result(result)
+
+
 @dataclass
 class _Round:
     operation: WriteOperation
     shared: dict[str, Any]
     queue: deque[_Write]
+    report: _Reporter
     done: dict[str, WriteResult] = field(default_factory=dict)
     retry: list[_Write] = field(default_factory=list)
     ambiguous: list[_Write] = field(default_factory=list)
@@ -964,6 +990,10 @@ class _Round:
     answered: int = 0  # requests that got an answer
     unanswered: str | None = None  # why the last request that outlived its retries failed
     stopped: bool = False
+
+    def finish(self, result: WriteResult) -> None:
+        self.done[result.ref] = result
+        self.report(result)
 
 
 # -- answers -------------------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .config import Config, normalise_name
-from .errors import MondayError
 from .monday_api_client import (
     FoundSubitem,
     ItemCreate,
@@ -393,24 +392,27 @@ class _BatchSync:
         self.summary.add_failure(FailedRecord(business_key, record, _message(result), attempts, parked))
 
     @staticmethod
-    async def send(write: Callable[[Sequence], Awaitable[list[WriteResult]]], requests: Sequence,
+    async def send(write: Callable[..., Awaitable[list[WriteResult]]], requests: Sequence,
                    on_success: Callable[[WriteResult], None],
                    on_failure: Callable[[WriteResult], None]) -> None:
-        """Send one kind of write and write back each record's result. When monday itself fails, what it did
-        write is saved, what it refused is recorded, the rest stays pending, and the error is raised."""
+        """Send one kind of write and write back each record's result as soon as monday answers for it.
+
+        Successes and permanent failures are saved while the call is still running; records that only
+        failed for now are marked after it. When monday itself fails, what it did write is already saved,
+        the rest stays pending, and the error is raised.
+        """
         if not requests:
             return
-        try:
-            results = await write(requests)
-        except MondayError as exc:
-            for result in getattr(exc, "results", ()):
-                if result.ok:
-                    on_success(result)
-                elif result.permanent:
-                    on_failure(result)
-            raise
-        for result in results:
+        saved: set[str] = set()
+
+        def save(result: WriteResult) -> None:
+            saved.add(result.ref)
             (on_success if result.ok else on_failure)(result)
+
+        results = await write(requests, on_result=save)
+        for result in results:
+            if result.ref not in saved:
+                on_failure(result)
 
 
 async def _all(*steps: Awaitable[None]) -> None:

@@ -186,6 +186,32 @@ async def test_bad_values_are_dropped_before_sending_with_a_clear_error():
 
 
 @in_loop
+async def test_each_final_result_is_heard_as_soon_as_its_request_is_answered():
+    heard: list[str] = []
+    heard_when_sent: list[list[str]] = []
+
+    def answer(body, _):
+        heard_when_sent.append(list(heard))
+        if body["variables"]["item_name_0"] == "STYLE 4":  # the last record: the board stays locked
+            return web.json_response({"error_message": "Resource is locked", "status_code": 423}, status=423)
+        return created(body, lambda i: f"{body['variables']['item_name_0'][-1]}{i}")
+
+    async with serving(answer) as server:
+        batch = items(5)
+        batch[1] = dataclasses.replace(batch[1], values={"numbers_total_qty": "n/a"})
+        config = fast_config(mutations_per_request=1, max_concurrent_requests=1, max_retries=1)
+        async with MondayClient(config, url=server.url, token=TOKEN) as client:
+            with pytest.raises(MondayTransientError) as caught:  # the retry round got no answer at all
+                await client.create_items(batch, on_result=lambda result: heard.append(result.ref))
+        results = caught.value.results
+        # the refused value before anything was sent, then each request's record before the next request
+        assert heard_when_sent[:3] == [["r1"], ["r1", "r0"], ["r1", "r0", "r2"]]
+        assert heard_when_sent[3:] and all(seen == ["r1", "r0", "r2", "r3"] for seen in heard_when_sent[3:])
+        assert heard == ["r1", "r0", "r2", "r3"]  # r4 only failed for now: it is left to the returned list
+        assert [r.ok for r in results] == [True, False, True, True, False] and not results[4].permanent
+
+
+@in_loop
 async def test_budget_exhausted_waits_retry_in_seconds_then_succeeds():
     calls = []
 

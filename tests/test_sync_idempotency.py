@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -33,6 +34,8 @@ from .test_sync_engine import (
     board_items,
     database,
     fifty_orders,
+    lines_in_store,
+    orders_in_store,
     sync_config,
     write_order_list,
     writes,
@@ -190,6 +193,34 @@ async def _sync_one(config, url, message):
     with open_store(config) as store:
         async with MondayClient(config, url=url, token=TOKEN) as client:
             return await sync_batch(config, store, client, message)
+
+
+def test_results_are_written_back_while_the_batch_is_still_running(tmp_path, emulator):
+    config = sync_config(tmp_path)
+    config = replace(config, monday=replace(config.monday, mutations_per_request=5, max_concurrent_requests=1))
+    ingest_files(config, [write_order_list(tmp_path / "greyson.xlsx", fifty_orders()[:10])])  # 30 sizes
+    with open_store(config) as store:
+        (message,) = plan_batches(config, store)
+    seen = []
+
+    def third_subitem_request(request) -> bool:
+        if request.fields[:1] == ("create_subitem",):
+            seen.append(len(request.aliases))
+        return len(seen) == 3
+
+    emulator.faults.add("slow", match=third_subitem_request, seconds=2.0)
+    worker = threading.Thread(target=lambda: asyncio.run(_sync_one(config, emulator.url, message)))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while len(seen) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # monday holds the third subitem request: the first two requests' answers are already saved
+    synced = [line for line in lines_in_store(config) if line["sync_state"] == "SYNCED"]
+    assert worker.is_alive() and len(seen) == 3
+    assert len(synced) == seen[0] + seen[1] > 0 and all(line["monday_subitem_id"] for line in synced)
+    assert {o["sync_state"] for o in orders_in_store(config).values()} == {"SYNCED"}
+    worker.join()
+    assert_mirror(config, emulator)
 
 
 def test_batches_of_one_customer_at_the_same_moment_create_each_group_once(tmp_path, emulator):

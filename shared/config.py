@@ -22,14 +22,15 @@ LINE_FIELDS = ("size_code", "qty")
 
 # Columns of the production order list. Templates may name these, the columns the config itself mentions,
 # and any listed under [excel].extra_columns; anything else is a typo caught at load.
-STANDARD_ORDER_COLUMNS = frozenset(
-    """AAG ORDER NUMBER|CUSTOMER NAME|ORDER DATE PO RECEIVED|PO NUMBER|CUSTOMER ALT PO|AAG SEASON|CUSTOMER SEASON|
-    DROP|MONTH|RANGE / COLLECTION|CATEGORY|PATTERN ID|PLANNER|MAKE OR BUY|ALIAS/RELATED ITEM|CUSTOMER STYLE|
-    STYLE DESCRIPTION|CUSTOMER'S COLOUR CODE (CUSTOM FIELD) CUSTOMER PROVIDES THIS|CUSTOMER COLOUR DESCRIPTION|
-    UNIT OF MEASURE|TOTAL QTY|DESTINATION|DESTINATION WAREHOUSE|ALLOCATION (CHANNEL)|ETA CUSTOMER WAREHOUSE DATE|
-    EX FACTORY DATE|DELIVERY TERMS|PLANNED DELIVERY METHOD|NOTES|ORDER TYPE|CUSTOMER PRICE|FINAL FOB (USD)|
-    FREIGHT|HS CODE""".replace("\n", "").replace("    ", "").split("|")
-)
+STANDARD_ORDER_COLUMNS = frozenset((
+    'AAG ORDER NUMBER', 'CUSTOMER NAME', 'ORDER DATE PO RECEIVED', 'PO NUMBER', 'CUSTOMER ALT PO',
+    'AAG SEASON', 'CUSTOMER SEASON', 'DROP', 'MONTH', 'RANGE / COLLECTION', 'CATEGORY', 'PATTERN ID',
+    'PLANNER', 'MAKE OR BUY', 'ALIAS/RELATED ITEM', 'CUSTOMER STYLE', 'STYLE DESCRIPTION',
+    "CUSTOMER'S COLOUR CODE (CUSTOM FIELD) CUSTOMER PROVIDES THIS", 'CUSTOMER COLOUR DESCRIPTION',
+    'UNIT OF MEASURE', 'TOTAL QTY', 'DESTINATION', 'DESTINATION WAREHOUSE', 'ALLOCATION (CHANNEL)',
+    'ETA CUSTOMER WAREHOUSE DATE', 'EX FACTORY DATE', 'DELIVERY TERMS', 'PLANNED DELIVERY METHOD', 'NOTES',
+    'ORDER TYPE', 'CUSTOMER PRICE', 'FINAL FOB (USD)', 'FREIGHT', 'HS CODE',
+))
 
 _SPACES = re.compile(r"\s+")
 _MONDAY_ID = re.compile(r"^[A-Za-z0-9_]{1,100}$")
@@ -160,7 +161,8 @@ class _Loader:
             raise self.fail(key, "must be a table")
         for name in raw:
             if name not in allowed:
-                raise self.fail(f"{key}.{name}" if key else name, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+                raise self.fail(f"{key}.{name}" if key else name,
+                                f"unknown key (allowed: {', '.join(sorted(allowed))})")
         for name in sorted(required - raw.keys()):
             raise self.fail(f"{key}.{name}" if key else name, "is required")
         return raw
@@ -202,7 +204,8 @@ class _Loader:
 
     # -- sections --------------------------------------------------------------------------------------------
     def build(self, raw: dict, chosen: str | None) -> Config:
-        self.table(raw, "", {"default_environment", "environments", "excel", "orders", "customers", "sync", "monday"},
+        self.table(raw, "",
+                   {"default_environment", "environments", "excel", "orders", "customers", "sync", "monday"},
                    {"environments", "orders"})
         environments = self.table(raw["environments"], "environments", set(raw["environments"]) if isinstance(
             raw["environments"], dict) else set())
@@ -212,7 +215,8 @@ class _Loader:
         if not chosen:
             raise self.fail("default_environment", "is required when ORDERSYNC_ENV is not set")
         if chosen not in environments:
-            raise self.fail("environments", f"unknown environment {chosen!r} (defined: {', '.join(environments)})")
+            raise self.fail("environments",
+                            f"unknown environment {chosen!r} (defined: {', '.join(environments)})")
         # Check every environment, not only the chosen one, so a typo in production fails in development too.
         envs = {name: self.environment(name, body) for name, body in environments.items()}
         excel = self.excel(raw.get("excel", {}))
@@ -236,12 +240,14 @@ class _Loader:
         key = f"environments.{name}"
         required = {"database", "orders_table", "lines_table", "board_id", "key_column", "item_columns"}
         self.table(raw, key, required | {"subitem_columns"}, required)
-        orders_table = self.text(raw["orders_table"], f"{key}.orders_table", _TABLE_NAME, "a plain table name")
+        orders_table = self.text(raw["orders_table"], f"{key}.orders_table", _TABLE_NAME,
+                                 "a plain table name")
         lines_table = self.text(raw["lines_table"], f"{key}.lines_table", _TABLE_NAME, "a plain table name")
         if orders_table.casefold() == lines_table.casefold():
             raise self.fail(f"{key}.lines_table", "must differ from orders_table")
         key_column = self.text(raw["key_column"], f"{key}.key_column", _MONDAY_ID, "a monday column id")
-        item_columns = self.mapping(raw["item_columns"], f"{key}.item_columns", reserved={key_column: "key_column"})
+        item_columns = self.mapping(raw["item_columns"], f"{key}.item_columns",
+                                    reserved={key_column: "key_column"})
         subitem_columns = self.mapping(raw.get("subitem_columns", {}), f"{key}.subitem_columns", reserved={})
         for line_field in subitem_columns:
             if line_field not in LINE_FIELDS:
@@ -269,8 +275,8 @@ class _Loader:
             if name in result:
                 raise self.fail(f'{key}."{source}"', "is mapped twice (names compare with spaces collapsed)")
             if target in targets:
-                raise self.fail(f'{key}."{source}"', f"maps to monday column {target!r}, already the target of "
-                                                     f"{targets[target]!r}")
+                raise self.fail(f'{key}."{source}"', f"maps to monday column {target!r}, "
+                                                     f"already the target of {targets[target]!r}")
             targets[target] = name
             result[name] = target
         return result
@@ -280,7 +286,8 @@ class _Loader:
         self.table(raw, "excel", set(ExcelSettings.__dataclass_fields__))
         return ExcelSettings(
             sheet=self.text(raw.get("sheet", defaults.sheet), "excel.sheet"),
-            sizes_after=normalise_name(self.text(raw.get("sizes_after", defaults.sizes_after), "excel.sizes_after")),
+            sizes_after=normalise_name(
+                self.text(raw.get("sizes_after", defaults.sizes_after), "excel.sizes_after")),
             sizes_before=normalise_name(self.text(raw.get("sizes_before", defaults.sizes_before),
                                                   "excel.sizes_before")),
             required_columns=self.names(raw.get("required_columns", list(defaults.required_columns)),
@@ -352,8 +359,9 @@ class _Loader:
                                   re.compile(r"^\d{4}-\d{2}$"), "a version such as 2026-07"),
             mutations_per_request=self.integer(raw.get("mutations_per_request", d.mutations_per_request),
                                                "monday.mutations_per_request", 1, 100),
-            max_concurrent_requests=self.integer(raw.get("max_concurrent_requests", d.max_concurrent_requests),
-                                                 "monday.max_concurrent_requests", 1, 250),
+            max_concurrent_requests=self.integer(
+                raw.get("max_concurrent_requests", d.max_concurrent_requests),
+                "monday.max_concurrent_requests", 1, 250),
             request_timeout_seconds=self.number(raw.get("request_timeout_seconds", d.request_timeout_seconds),
                                                 "monday.request_timeout_seconds", 1, 600),
             max_retries=self.integer(raw.get("max_retries", d.max_retries), "monday.max_retries", 0, 20),

@@ -495,7 +495,8 @@ class MondayClient:
 
     # -- writes ---------------------------------------------------------------------------------------------
 
-    async def create_items(self, items: Sequence[ItemCreate], on_result: OnResult = None) -> list[WriteResult]:
+    async def create_items(self, items: Sequence[ItemCreate],
+                           on_result: OnResult = None) -> list[WriteResult]:
         schema = await self.board_schema()
         results: dict[str, WriteResult] = {}
         writes = []
@@ -511,7 +512,8 @@ class MondayClient:
                 results[item.ref] = _invalid(item.ref, exc)
         return await self._write(CREATE_ITEM, {"board_id": self.board_id}, items, writes, results, on_result)
 
-    async def update_items(self, items: Sequence[ItemUpdate], on_result: OnResult = None) -> list[WriteResult]:
+    async def update_items(self, items: Sequence[ItemUpdate],
+                           on_result: OnResult = None) -> list[WriteResult]:
         schema = await self.board_schema()
         return await self._updates(schema.items, [(u, (u.item_id,)) for u in items], items, on_result)
 

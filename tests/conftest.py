@@ -1,4 +1,5 @@
-"""Shared test fixtures. Every test uses real parts: SQLite files, Azurite, an HTTP server speaking monday's API."""
+"""Shared test fixtures. Every test uses real parts: SQLite files, Azurite, an HTTP server speaking monday's
+API."""
 
 from __future__ import annotations
 
@@ -14,5 +15,6 @@ DEFAULT_CONFIG = ROOT / "configs" / "sync_order_list.toml"
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch):
     """No test sees the developer's own settings."""
-    for name in ("ORDERSYNC_CONFIG", "ORDERSYNC_ENV", "ORDERSYNC_DATABASE", "MONDAY_API_TOKEN", "MONDAY_API_URL"):
+    for name in ("ORDERSYNC_CONFIG", "ORDERSYNC_ENV", "ORDERSYNC_DATABASE", "MONDAY_API_TOKEN",
+                 "MONDAY_API_URL"):
         monkeypatch.delenv(name, raising=False)

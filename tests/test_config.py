@@ -88,10 +88,11 @@ def test_environment_variables_choose_environment_and_database(tmp_path, monkeyp
 @pytest.mark.parametrize(
     ("old", "new", "key", "message"),
     [
-        ('board_id = "9609317401"', 'board_id = "9609317401"\nboardid = "1"', "environments.development.boardid",
-         "unknown key"),
+        ('board_id = "9609317401"', 'board_id = "9609317401"\nboardid = "1"',
+         "environments.development.boardid", "unknown key"),
         ('orders_table = "ORDER_LIST_V2"\n', "", "environments.development.orders_table", "is required"),
-        ('item_name = "{CUSTOMER STYLE}', 'item_name = "{CUSTOMER STYEL}', "orders.item_name", "CUSTOMER STYEL"),
+        ('item_name = "{CUSTOMER STYLE}', 'item_name = "{CUSTOMER STYEL}', "orders.item_name",
+         "CUSTOMER STYEL"),
         ('"TOTAL QTY" = "numbers_total_qty"', '"TOTAL QTY" = "text_customer"',
          'environments.development.item_columns."TOTAL QTY"', "already the target"),
         ('"TOTAL QTY" = "numbers_total_qty"', '"TOTAL QTY" = "text_sync_key"',
@@ -99,9 +100,10 @@ def test_environment_variables_choose_environment_and_database(tmp_path, monkeyp
         ('default_environment = "development"', 'default_environment = "prod"', "environments",
          "unknown environment 'prod'"),
         ("orders_per_message = 50", "orders_per_message = 0", "sync.orders_per_message", "whole number"),
-        ('aliases = ["GREYSON CLOTHIERS"', 'aliases = ["greyson", "GREYSON CLOTHIERS"', "customers[0].aliases",
-         None),
-        ("size_code = ", "colour = ", "environments.development.subitem_columns.colour", "unknown line field"),
+        ('aliases = ["GREYSON CLOTHIERS"', 'aliases = ["greyson", "GREYSON CLOTHIERS"',
+         "customers[0].aliases", None),
+        ("size_code = ", "colour = ", "environments.development.subitem_columns.colour",
+         "unknown line field"),
         ("create_labels_if_missing = []", 'create_labels_if_missing = ["status_nope"]',
          "sync.create_labels_if_missing", "not a monday column"),
         ('group_name = "{CUSTOMER NAME}', 'group_name = "{CUSTOMER NAME', "orders.group_name", "unbalanced"),
@@ -112,7 +114,8 @@ def test_broken_config_names_file_and_key(tmp_path, old, new, key, message):
     path = write(tmp_path, BASE.replace(old, new, 1))
     if key == "customers[0].aliases":
         # an alias equal to the customer's own name is harmless; one naming another customer is not
-        path = write(tmp_path, BASE + '\n[[customers]]\nname = "OTHER"\naliases = ["Greyson Clothiers LLC"]\n')
+        other = '\n[[customers]]\nname = "OTHER"\naliases = ["Greyson Clothiers LLC"]\n'
+        path = write(tmp_path, BASE + other)
         key = "customers[1].aliases"
     with pytest.raises(ConfigError) as caught:
         load_config(path)

@@ -197,7 +197,8 @@ async def _sync_one(config, url, message):
 
 def test_results_are_written_back_while_the_batch_is_still_running(tmp_path, emulator):
     config = sync_config(tmp_path)
-    config = replace(config, monday=replace(config.monday, mutations_per_request=5, max_concurrent_requests=1))
+    monday = replace(config.monday, mutations_per_request=5, max_concurrent_requests=1)
+    config = replace(config, monday=monday)
     ingest_files(config, [write_order_list(tmp_path / "greyson.xlsx", fifty_orders()[:10])])  # 30 sizes
     with open_store(config) as store:
         (message,) = plan_batches(config, store)

@@ -147,7 +147,9 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m shared", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m shared",
+        description="ordersync: Excel order lists -> order store (SQL) -> monday.com board.")
     parser.add_argument("--config", help="configuration file (default: $ORDERSYNC_CONFIG or "
                                          "configs/sync_order_list.toml)")
     parser.add_argument("--env", help="environment in the configuration (default: $ORDERSYNC_ENV or "

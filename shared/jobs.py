@@ -223,9 +223,7 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
         try:
             client = MondayClient(config, url=settings.monday_api_url, token=settings.monday_api_token)
             async with client:
-                summary = await sync_orders(config, store, client, message)
-            summary.requests, summary.complexity, summary.rate_limited = (
-                client.stats.requests, client.stats.complexity_spent, client.stats.http_429)
+                summary = await sync_orders(config, store, client, message)  # counts its own requests
         except MondayError as exc:
             log.error("%s: monday failed as a whole (%s: %s); its orders stay pending and the host retries "
                       "the message", where, type(exc).__name__, exc)

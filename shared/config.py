@@ -227,10 +227,14 @@ class _Loader:
         aliases = self.alias_index(customers)
         for env in envs.values():
             self.check_templates(env, excel, orders, customers)
-            for column in sync.create_labels_if_missing:
-                if column not in set(env.item_columns.values()) | set(env.subitem_columns.values()):
-                    raise self.fail("sync.create_labels_if_missing",
-                                    f"{column!r} is not a monday column mapped in environment {env.name!r}")
+        # Environments use other boards, so other column ids: an id must be mapped in one of them (a typo
+        # fails), and only the chosen environment's ids ever meet a value.
+        mapped = {column for env in envs.values()
+                  for column in (*env.item_columns.values(), *env.subitem_columns.values())}
+        for column in sync.create_labels_if_missing:
+            if column not in mapped:
+                raise self.fail("sync.create_labels_if_missing",
+                                f"{column!r} is not a monday column mapped in any environment")
         environment = envs[chosen]
         database = os.environ.get("ORDERSYNC_DATABASE") or environment.database
         environment = Environment(**{**environment.__dict__, "database": database})

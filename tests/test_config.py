@@ -75,6 +75,19 @@ def test_bundled_config_loads_every_environment():
     assert load_config(DEFAULT_CONFIG, "production").environment.board_id == "9200517329"
 
 
+def test_labels_may_be_created_in_columns_of_any_environment(tmp_path):
+    # production's board has other column ids; each environment's own ids are allowed, typos are not
+    production = (BASE.split("[excel]")[0].split("[environments.development]")[1]
+                  .replace("9609317401", "5550001").replace("text_customer", "text_customer_prod"))
+    text = (BASE.replace("create_labels_if_missing = []",
+                         'create_labels_if_missing = ["text_customer", "text_customer_prod"]')
+            + "\n[environments.production]" + production.replace("[environments.development.",
+                                                                  "[environments.production."))
+    config = load_config(write(tmp_path, text), "production")
+    assert config.environment.board_id == "5550001"
+    assert config.sync.create_labels_if_missing == ("text_customer", "text_customer_prod")
+
+
 def test_environment_variables_choose_environment_and_database(tmp_path, monkeypatch):
     path = write(tmp_path, BASE)
     monkeypatch.setenv("ORDERSYNC_CONFIG", str(path))

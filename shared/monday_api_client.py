@@ -124,6 +124,11 @@ class WriteResult:
     adopted: bool = False  # the create's outcome was unknown and an existing item/subitem was taken instead
     maybe_applied: bool = False  # a failed create that may exist on the board: look it up before retrying
 
+    @property
+    def gone(self) -> bool:
+        """The item or subitem written to no longer exists on monday (deleted there)."""
+        return not self.ok and self.code in _GONE_CODES
+
 
 OnResult = Callable[[WriteResult], None] | None  # hears each final result as soon as monday answers
 

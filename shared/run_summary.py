@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 # The counters that add up when runs (or batches) are merged, in the order they are printed.
 _COUNTS = ("orders", "batches", "batches_skipped", "items_created", "items_updated", "items_adopted",
            "subitems_created", "subitems_updated", "subitems_deleted", "subitems_adopted", "lines_forgotten",
-           "requests", "complexity", "rate_limited")
+           "missing_on_board", "requests", "complexity", "rate_limited")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class RunSummary:
     subitems_deleted: int = 0
     subitems_adopted: int = 0
     lines_forgotten: int = 0  # removed sizes that never reached monday
+    missing_on_board: int = 0  # items / subitems someone deleted on monday: their ids forgotten, made again
     failed: list[FailedRecord] = field(default_factory=list)
     parked: list[str] = field(default_factory=list)  # business keys waiting for a person
     requests: int = 0
@@ -111,6 +112,8 @@ class RunSummary:
             f"deleted {self.subitems_deleted}, adopted {self.subitems_adopted}"
             + (f"; {self.lines_forgotten} removed sizes never reached monday"
                if self.lines_forgotten else ""),
+            *([f"  deleted on the board by hand: {self.missing_on_board} items/subitems, to be created again"]
+              if self.missing_on_board else []),
             f"  monday: {self.requests} requests, {self.complexity:,} complexity, "
             f"{self.rate_limited} rate-limited (429)",
             f"  {self.records_written} records in {self.duration_seconds:.2f} s "

@@ -625,6 +625,34 @@ class OrderStore:
             (row_hash, OrderState.FAILED, attempts, error[:4000],
              timestamp_text(next_attempt_at) if next_attempt_at else None, timestamp_text(now), record_uuid)))
 
+    def order_item_gone(self, record_uuid: str, now: datetime) -> None:
+        """The order's item was deleted on monday, and its subitems with it: forget their ids so the next
+        sync creates them again (sizes waiting for removal have nothing left to remove)."""
+        moment = timestamp_text(now)
+
+        def write() -> None:
+            self.execute(
+                f"UPDATE {self.orders_table} SET monday_item_id = NULL, monday_group_id = NULL, "
+                f"sync_state = ?, sync_attempts = 0, sync_error = NULL, next_attempt_at = NULL, "
+                f"updated_at = ? WHERE record_uuid = ?", (OrderState.NEW, moment, record_uuid))
+            self.execute(f"DELETE FROM {self.lines_table} WHERE record_uuid = ? AND sync_state = ?",
+                         (record_uuid, LineState.REMOVED))
+            self._forget_subitems("record_uuid", record_uuid, moment)
+
+        self.run_in_transaction(write)
+
+    def line_subitem_gone(self, line_uuid: str, now: datetime) -> None:
+        """The line's subitem was deleted on monday: forget its id so the next sync creates it again."""
+        self.run_in_transaction(lambda: self._forget_subitems("line_uuid", line_uuid, timestamp_text(now)))
+
+    def _forget_subitems(self, key_column: str, key: str, moment: str) -> None:
+        if key_column not in ("record_uuid", "line_uuid"):  # a fixed name, never data
+            raise ValueError(f"not a line key: {key_column!r}")
+        self.execute(
+            f"UPDATE {self.lines_table} SET monday_subitem_id = NULL, parent_item_id = NULL, sync_state = ?, "
+            f"sync_attempts = 0, sync_error = NULL, updated_at = ? WHERE {key_column} = ?",
+            (LineState.NEW, moment, key))
+
     def line_synced(self, line_uuid: str, subitem_id: str, parent_item_id: str, qty: str,
                     now: datetime) -> bool:
         """monday holds this quantity: ids kept; SYNCED unless the line changed or was removed meanwhile.

@@ -119,6 +119,8 @@ async def _run_sync(config: Config, customer: str | None, limit: int | None, dry
 
             try:
                 await _all(*(one(message) for message in messages))
+                if summary.missing_on_board and not dry_run:  # make what was deleted on the board again
+                    await _all(*(one(message) for message in plan(config, store, customer=customer)))
             finally:  # the client's totals: batches that ran side by side saw each other's requests
                 summary.requests, summary.complexity, summary.rate_limited = _client_counts(client)
     return summary.finish()
@@ -275,6 +277,11 @@ class _BatchSync:
 
     def item_failed(self, result: WriteResult) -> None:
         order = self.orders[result.ref]
+        if result.gone:  # deleted on monday by hand: SQL owns the order, so it is made again
+            self.item_ids.pop(order.record_uuid, None)  # its lines wait for the new item
+            self.store.order_item_gone(order.record_uuid, utc_now())
+            self.missing_on_board(order.business_key, "item", result)
+            return
         attempts, next_attempt = self.failure_schedule(order.sync_attempts)
         self.store.order_failed(order.record_uuid, order.row_hash, _message(result), attempts, next_attempt,
                                 utc_now())
@@ -371,6 +378,16 @@ class _BatchSync:
 
     def line_failed(self, result: WriteResult) -> None:
         line = self.lines[result.ref]
+        if result.gone:  # deleted on monday by hand: made again
+            order = self.orders[line.record_uuid]
+            if line.monday_subitem_id:  # the subitem is gone (alone, or with its parent: the next try says)
+                self.store.line_subitem_gone(line.line_uuid, utc_now())
+                self.missing_on_board(order.business_key, f"size {line.size_code}", result)
+            else:  # a create under a parent that is gone: the order's item is made again, then its sizes
+                self.item_ids.pop(order.record_uuid, None)
+                self.store.order_item_gone(order.record_uuid, utc_now())
+                self.missing_on_board(order.business_key, "item", result)
+            return
         attempts, next_attempt = self.failure_schedule(line.sync_attempts)
         self.store.line_failed(line.line_uuid, line.qty, _message(result), attempts, next_attempt, utc_now())
         self.record_failure(self.orders[line.record_uuid].business_key, f"size {line.size_code}", result,
@@ -384,6 +401,11 @@ class _BatchSync:
         if attempts >= self.config.sync.max_attempts:
             return attempts, None
         return attempts, utc_now() + retry_delay(self.config.sync, attempts)
+
+    def missing_on_board(self, business_key: str, record: str, result: WriteResult) -> None:
+        log.warning("%s %s was deleted on monday (%s); its id is forgotten and it will be created again",
+                    business_key, record, _message(result))
+        self.summary.missing_on_board += 1
 
     def record_failure(self, business_key: str, record: str, result: WriteResult, attempts: int) -> None:
         parked = is_parked(self.config.sync, "FAILED", attempts)

@@ -7,6 +7,7 @@ writes nothing and says what it would do.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 from shared.config import load_config
 from shared.ingest import ingest_files
+from shared.monday_api_client import MondayClient, SubitemDelete
 from shared.monday_emulator import run_emulator_in_thread
 from shared.store import open_store
 from shared.sync_engine import run_sync
@@ -237,6 +239,36 @@ def test_one_bad_order_fails_alone_and_is_parked_after_max_attempts(tmp_path, em
     ingest_files(config, [write_order_list(tmp_path / "greyson-fixed.xlsx", fixed)])
     fifth = run_sync(config, url=emulator.url, token=TOKEN)
     assert fifth.ok and fifth.items_created == 1 and fifth.subitems_created == 2
+
+
+def test_items_and_subitems_deleted_on_the_board_are_made_again(tmp_path, emulator):
+    config = sync_config(tmp_path)
+    rows = fifty_orders()[:5]
+    ingest_files(config, [write_order_list(tmp_path / "greyson.xlsx", rows)])
+    assert run_sync(config, url=emulator.url, token=TOKEN).ok
+    items = board_items(emulator)
+    deleted_item = items["AAG-0000|SEA|ST-0"]["id"]
+    deleted_subitem = next(sub["id"] for sub in emulator.subitems(items["AAG-0001|SEA|ST-1"]["id"])
+                           if sub["name"] == "S")
+
+    async def person_deletes() -> None:  # someone deletes them on monday
+        async with MondayClient(config, url=emulator.url, token=TOKEN) as client:
+            results = await client.delete_subitems([SubitemDelete("item", deleted_item),
+                                                    SubitemDelete("subitem", deleted_subitem)])
+            assert all(result.ok for result in results)
+
+    asyncio.run(person_deletes())
+    rows[0][9], rows[1][9], rows[1][11] = 11, 12, 32  # both orders change after that: updates are due
+    rows[0][11] = 31
+    ingest_files(config, [write_order_list(tmp_path / "greyson-2.xlsx", rows)])
+    summary = run_sync(config, url=emulator.url, token=TOKEN)
+
+    assert summary.ok and summary.missing_on_board >= 2
+    assert summary.items_created == 1 and summary.subitems_created == 3  # the item's 2 sizes + the lost one
+    assert "deleted on the board by hand" in summary.render()
+    assert_mirror(config, emulator)  # one item per order again, every size a subitem, every id in SQL
+    assert orders_in_store(config)["AAG-0000|SEA|ST-0"]["monday_item_id"] != deleted_item
+    assert run_sync(config, url=emulator.url, token=TOKEN).records_written == 0
 
 
 def test_failed_retry_waits_for_its_backoff(tmp_path, emulator):

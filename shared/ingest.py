@@ -1,6 +1,6 @@
 """Ingest: one Excel order list -> validated, normalised orders -> one store transaction -> a report.
 
-Rules (the user-facing reference is docs/handoff/ingest.md):
+Rules (the user-facing reference is docs/ingest.md):
 
 * Size columns are exactly the named columns strictly between ``[excel].sizes_after`` and
   ``[excel].sizes_before``; they and the ``sizes_before`` column (TOTAL QTY) hold quantities: whole numbers

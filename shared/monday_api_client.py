@@ -6,7 +6,7 @@ mapped back to its own record by alias. Requests are paced against monday's comp
 concurrency, retried with backoff, and carry an ``Idempotency-Key`` so a retried write replays instead of
 applying twice. A create whose outcome stays unknown after the retries is looked up by the order's business
 key (items) or by name under its parent (subitems) and adopted rather than created again.
-See docs/handoff/client.md.
+See docs/client.md.
 """
 
 from __future__ import annotations

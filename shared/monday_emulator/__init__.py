@@ -1,7 +1,7 @@
 """A local monday.com API v2 emulator: real GraphQL validation against monday's schema, faithful answers and
 errors, complexity budget and rate limits, Idempotency-Key replays, and faults on demand.
 
-See docs/handoff/emulator.md.
+See docs/emulator.md.
 """
 
 from .api_errors import MondayApiError

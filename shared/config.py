@@ -43,7 +43,8 @@ def normalise_name(text: str) -> str:
     return _SPACES.sub(" ", str(text)).strip()
 
 
-def customer_match_key(name: str) -> str:
+def name_key(name: str) -> str:
+    """Customer names and group titles compare with white space collapsed and case folded."""
     return normalise_name(name).casefold()
 
 
@@ -122,11 +123,11 @@ class Config:
 
     def canonical_customer(self, name: str) -> tuple[str, bool]:
         """(canonical name, known?) for a customer name as it appears in a file."""
-        customer = self._aliases.get(customer_match_key(name))
+        customer = self._aliases.get(name_key(name))
         return (customer.name, True) if customer else (normalise_name(name), False)
 
     def key_columns(self, canonical_customer: str) -> tuple[str, ...]:
-        customer = self._aliases.get(customer_match_key(canonical_customer))
+        customer = self._aliases.get(name_key(canonical_customer))
         return customer.key if customer and customer.key else self.orders.key
 
     @property
@@ -329,11 +330,11 @@ class _Loader:
         index: dict[str, Customer] = {}
         for position, customer in enumerate(customers):
             for alias in (customer.name, *customer.aliases):
-                other = index.get(customer_match_key(alias))
+                other = index.get(name_key(alias))
                 if other is not None and other is not customer:
                     raise self.fail(f"customers[{position}].aliases",
                                     f"{alias!r} already names customer {other.name!r}")
-                index[customer_match_key(alias)] = customer
+                index[name_key(alias)] = customer
         return index
 
     def sync(self, raw: Any) -> SyncSettings:

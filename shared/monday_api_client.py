@@ -42,7 +42,7 @@ from graphql import (
 
 from .board import Board, BoardSchema, GroupInfo, board_from_api, subitems_board_of
 from .columns import LABEL_TYPES, ColumnValueError, column_values, item_name
-from .config import Config, normalise_name
+from .config import Config, name_key, normalise_name
 from .errors import DailyLimitExceeded, MondayPermanentError, MondayTransientError
 
 log = logging.getLogger(__name__)
@@ -455,7 +455,7 @@ class MondayClient:
                 subitems_id = subitems_board_of(items)
                 subitems = await self._read_board(subitems_id) if subitems_id else None
                 self._schema = BoardSchema(items=items, subitems=subitems)
-                self._groups = {_group_key(g.title): g.id for g in items.groups}
+                self._groups = {name_key(g.title): g.id for g in items.groups}
             return self._schema
 
     async def _read_board(self, board_id: str) -> Board:
@@ -475,19 +475,19 @@ class MondayClient:
         await self.board_schema()
         wanted = list(dict.fromkeys(normalise_name(t) for t in titles))
         async with self._groups_lock:
-            missing = [t for t in wanted if _group_key(t) not in self._groups]
+            missing = [t for t in wanted if name_key(t) not in self._groups]
             if missing:
                 await self._refresh_groups()
             for title in wanted:
-                if _group_key(title) not in self._groups:
+                if name_key(title) not in self._groups:
                     data = await self._query("create_group", {"board_id": self.board_id, "group_name": title},
                                              write=True)
                     created = data.get("create_group") or {}
                     if not created.get("id"):
                         raise MondayPermanentError(f"monday did not create group {title!r}")
-                    self._groups[_group_key(title)] = str(created["id"])
+                    self._groups[name_key(title)] = str(created["id"])
                     await self._refresh_groups()
-            return {title: self._groups[_group_key(title)] for title in wanted}
+            return {title: self._groups[name_key(title)] for title in wanted}
 
     async def _refresh_groups(self) -> None:
         data = await self._query("board_groups", {"board_ids": [self.board_id]})
@@ -495,7 +495,7 @@ class MondayClient:
                   for board in data.get("boards") or [] for g in board.get("groups") or []]
         by_title: dict[str, str] = {}
         for group in sorted(groups, key=lambda g: g.id):
-            by_title.setdefault(_group_key(group.title), group.id)
+            by_title.setdefault(name_key(group.title), group.id)
         self._groups.update(by_title)
 
     # -- writes ---------------------------------------------------------------------------------------------
@@ -759,7 +759,7 @@ class MondayClient:
         taken: set[str] = set()
         adopted = {}
         for write in writes:
-            candidates = sorted((i.id for i in found.get(write.key, ()) if i.id not in taken), key=_id_order)
+            candidates = sorted((i.id for i in found.get(write.key, ()) if i.id not in taken), key=id_order)
             if candidates:
                 adopted[write.ref] = candidates[0]
                 taken.add(candidates[0])
@@ -773,7 +773,7 @@ class MondayClient:
             match = [s.id for s in children.get(write.parent, ())
                      if s.name == write.name and s.id not in taken]
             if match:
-                adopted[write.ref] = sorted(match, key=_id_order)[0]
+                adopted[write.ref] = sorted(match, key=id_order)[0]
                 taken.add(adopted[write.ref])
         return adopted
 
@@ -1105,10 +1105,6 @@ def _touched(*item_ids: str | None) -> tuple[str, ...]:
     return tuple(i for i in item_ids if i)
 
 
-def _group_key(title: str) -> str:
-    return normalise_name(title).casefold()
-
-
-def _id_order(item_id: str) -> tuple[int, str]:
+def id_order(item_id: str) -> tuple[int, str]:
+    """Sort key for monday ids: numerically (the oldest first), so every worker picks the same one."""
     return (int(item_id), item_id) if item_id.isdigit() else (1 << 62, item_id)
-

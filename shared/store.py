@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import Config, Environment, SyncSettings, normalise_name
+from .config import Config, Environment, SyncSettings, name_key
 from .dialect import SQLITE, Dialect
 from .errors import StoreError
 from .records import IngestBatch, IngestCounts, LineState, OrderState
@@ -717,7 +717,7 @@ class OrderStore:
 
         The row per (board, title) is unique, so workers in different processes serialise on it.
         """
-        key = normalise_name(title).casefold()
+        key = name_key(title)
         try:
             self.run_in_transaction(lambda: self.execute(
                 f"INSERT INTO {self.groups_table} (board_id, title_key, title) SELECT ?, ?, ? "
@@ -740,12 +740,12 @@ class OrderStore:
     def record_group(self, board_id: str, title: str, group_id: str) -> None:
         self.run_in_transaction(lambda: self.execute(
             f"UPDATE {self.groups_table} SET group_id = ?, title = ? WHERE board_id = ? AND title_key = ?",
-            (group_id, title, board_id, normalise_name(title).casefold())))
+            (group_id, title, board_id, name_key(title))))
 
     def unlock_group(self, board_id: str, title: str, token: str) -> None:
         self.run_in_transaction(lambda: self.execute(
             f"UPDATE {self.groups_table} SET lock_token = NULL, locked_until = NULL WHERE board_id = ? "
-            f"AND title_key = ? AND lock_token = ?", (board_id, normalise_name(title).casefold(), token)))
+            f"AND title_key = ? AND lock_token = ?", (board_id, name_key(title), token)))
 
 def _check_batch(batch: IngestBatch) -> None:
     seen: dict[str, int] = {}

@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .config import Config, normalise_name
+from .config import Config, name_key
 from .monday_api_client import (
     FoundSubitem,
     ItemCreate,
@@ -30,6 +30,7 @@ from .monday_api_client import (
     SubitemCreate,
     SubitemUpdate,
     WriteResult,
+    id_order,
 )
 from .monday_api_client import SubitemDelete as SubitemDeleteRequest
 from .planner import BatchMessage, plan_batches, preview_batches, retry_delay, utc_now
@@ -190,16 +191,16 @@ class _BatchSync:
         if not titles:
             return {}
         schema = await self.client.board_schema()
-        on_board = {_title_key(group.title) for group in schema.items.groups}
+        on_board = {name_key(group.title) for group in schema.items.groups}
         if self.dry_run:
-            self.summary.groups_created.extend(t for t in titles if _title_key(t) not in on_board)
+            self.summary.groups_created.extend(t for t in titles if name_key(t) not in on_board)
             return {}
         ids = {}
         for title in titles:  # sorted, so two workers never wait on each other's second lock
             async with self.group_lock(title) as recorded_id:
                 ids.update(await self.client.ensure_groups([title]))
                 self.store.record_group(self.config.environment.board_id, title, ids[title])
-            if recorded_id is None and _title_key(title) not in on_board:
+            if recorded_id is None and name_key(title) not in on_board:
                 self.summary.groups_created.append(title)
         return ids
 
@@ -233,7 +234,7 @@ class _BatchSync:
         found = await self.client.find_items_by_key([write.business_key for write in creates])
         to_create, adopted = [], []
         for write in creates:
-            items = sorted(found.get(write.business_key, ()), key=lambda item: _id_order(item.id))
+            items = sorted(found.get(write.business_key, ()), key=lambda item: id_order(item.id))
             if items:
                 adopted.append(replace(write, item_id=items[0].id))
                 self.found_groups[write.record_uuid] = items[0].group_id
@@ -300,7 +301,7 @@ class _BatchSync:
         to_create, adopted, taken = [], [], set()
         for write in ready:
             siblings = sorted(children.get(self.item_ids[write.record_uuid], ()),
-                              key=lambda sub: _id_order(sub.id))
+                              key=lambda sub: id_order(sub.id))
             match = next((s for s in siblings if s.name == write.name and s.id not in taken), None)
             if match is None:
                 to_create.append(write)
@@ -451,11 +452,3 @@ def _without_blanks(columns: Mapping[str, str | None]) -> dict[str, str]:
 
 def _message(result: WriteResult) -> str:
     return result.error or result.code or "monday did not say why"
-
-
-def _title_key(title: str) -> str:
-    return normalise_name(title).casefold()
-
-
-def _id_order(item_id: str) -> tuple[int, str]:
-    return (int(item_id), item_id) if item_id.isdigit() else (1 << 62, item_id)

@@ -10,7 +10,7 @@ import logging
 
 import azure.functions as func
 
-from shared import jobs
+from shared.functions import jobs
 
 # The storage SDK logs every HTTP request at INFO; those lines would drown the jobs' own.
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from make_samples import AFTER_SIZES, BEFORE_SIZES, SIZES_AFTER, SIZES_BEFORE  # noqa: E402
 
 from shared.config import load_config  # noqa: E402
-from shared.ingest import ingest_files  # noqa: E402
+from shared.excel import ingest_files  # noqa: E402
 
 # 57 order columns, 150 sizes, 49 more: 256, the shape of the production lists
 ORDER_COLUMNS = [*BEFORE_SIZES, *(f"ORDER FIELD {n}" for n in range(1, 38)), SIZES_AFTER]

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.config import load_config  # noqa: E402
-from shared.monday_api_client import ItemCreate, MondayClient, SubitemCreate  # noqa: E402
+from shared.config import load_config
+from shared.monday import ItemCreate, MondayClient, SubitemCreate
 from shared.monday_emulator import MondayEmulator, new_token  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.config import load_config  # noqa: E402
-from shared.records import IncomingOrder, IngestBatch  # noqa: E402
-from shared.store import open_store  # noqa: E402
+from shared.common.records import IncomingOrder, IngestBatch  # noqa: E402
+from shared.config import load_config
+from shared.store import open_store
 
 SIZES = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL", "4XL", "5XL", "6XL", "7XL")
 

@@ -22,10 +22,10 @@ import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.config import load_config  # noqa: E402
-from shared.ingest import ingest_files  # noqa: E402
+from shared.config import load_config
+from shared.excel import ingest_files
 from shared.monday_emulator import run_emulator_in_thread  # noqa: E402
-from shared.sync_engine import run_sync  # noqa: E402
+from shared.sync import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD_SYSTEM_RECORDS_PER_SECOND = 0.6

@@ -14,13 +14,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import board
+from .common.errors import ConfigError, OrderSyncError
 from .config import Config, load_config
-from .errors import ConfigError, OrderSyncError
-from .ingest import ingest_files
-from .monday_api_client import read_board_schema
+from .excel import ingest_files
+from .monday import board, read_board_schema
 from .store import open_store
-from .sync_engine import run_sync
+from .sync import run_sync
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 

@@ -12,14 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .board_tree import TreeGroup, read_board_tree, render_board_tree
+from .common.errors import ConfigError
 from .config import Config
-from .errors import ConfigError
-from .ingest import REJECTED, IngestReport, ingest_files
-from .monday_api_client import MondayClient
+from .excel import REJECTED, IngestReport, ingest_files
+from .monday import MondayClient
 from .monday_emulator import order_book_board, run_emulator_in_thread
-from .run_summary import RunSummary
-from .sync_engine import run_sync
+from .sync import RunSummary, TreeGroup, read_board_tree, render_board_tree, run_sync
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 DEMO_DATABASE = Path(".ordersync") / "demo.db"

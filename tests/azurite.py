@@ -122,7 +122,7 @@ APP_SETTINGS = (
 @pytest.fixture
 def app_environment(monkeypatch):
     """No app setting from the developer's shell; the jobs read the environment afresh for each test."""
-    from shared import jobs
+    from shared.functions import jobs
 
     for name in APP_SETTINGS:
         monkeypatch.delenv(name, raising=False)

@@ -1,0 +1,17 @@
+"""Configuration: loading and checking ``configs/*.toml`` (environments, excel, orders, customers, sync,
+monday) and the name templates. Everything else reads its settings from the :class:`Config` made here.
+"""
+
+from ..common.exports import lazy_exports
+
+_EXPORTS = {
+    "Config": "loader",
+    "DEFAULT_CONFIG_PATH": "loader",
+    "Environment": "loader",
+    "SyncSettings": "loader",
+    "load_config": "loader",
+    "name_key": "loader",
+    "normalise_name": "loader",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

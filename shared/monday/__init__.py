@@ -1,0 +1,21 @@
+"""monday.com out: the GraphQL client (transport and retries, complexity budget, batched writes, reads and
+adoption), column values, the board's description and mapping check, and the documents it
+sends (``graphql/``).
+"""
+
+from ..common.exports import lazy_exports
+
+_EXPORTS = {
+    "FoundSubitem": "client",
+    "ItemCreate": "client",
+    "ItemUpdate": "client",
+    "MondayClient": "client",
+    "SubitemCreate": "client",
+    "SubitemDelete": "client",
+    "SubitemUpdate": "client",
+    "WriteResult": "client",
+    "id_order": "client",
+    "read_board_schema": "client",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,245 @@
+"""Azure SQL / SQL Server through pyodbc: the connection string, Entra ID tokens, transient-error retries.
+
+pyodbc is imported only when this backend is opened, so the SQLite default needs no ODBC driver manager.
+The connection string may hold a password: it never reaches a log line, an exception message or a repr.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import struct
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ..common.errors import StoreError
+from .dialect import TSQL
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Azure SQL errors Microsoft documents as transient: reconnect and run the whole transaction again.
+TRANSIENT_ERROR_NUMBERS = frozenset({40613, 40501, 40197, 49918, 49919, 49920, 4060, 4221, 10928, 10929})
+SQL_COPT_SS_ACCESS_TOKEN = 1256  # pre-connect attribute of the Microsoft ODBC driver
+TOKEN_SCOPE = "https://database.windows.net/.default"
+DEFAULT_DRIVER = "{ODBC Driver 18 for SQL Server}"
+EXECUTEMANY_CHUNK_ROWS = 1000  # fast_executemany holds a whole parameter array in memory; keep it bounded
+_CREDENTIAL_KEYS = frozenset({"uid", "pwd", "authentication", "trusted_connection"})
+_SECRET_KEYS = frozenset({"pwd", "password"})
+_ERROR_NUMBER = re.compile(r"\((\d+)\)")
+
+
+# -- connection string -------------------------------------------------------------------------------------
+def parse_connection_string(text: str) -> list[tuple[str, str]]:
+    """ODBC ``key=value;`` pairs; a value in braces may hold ``;`` and writes ``}`` as ``}}``."""
+    pairs, position = [], 0
+    while position < len(text):
+        if text[position] in "; ":
+            position += 1
+            continue
+        equals = text.find("=", position)
+        if equals < 0:
+            raise StoreError("the SQL Server connection string is malformed (a part has no '=')")
+        key = text[position:equals].strip()
+        position = equals + 1
+        if text.startswith("{", position):
+            value, position = _braced_value(text, position)
+        else:
+            end = text.find(";", position)
+            end = len(text) if end < 0 else end
+            value, position = text[position:end].strip(), end
+        pairs.append((key, value))
+    return pairs
+
+
+def _braced_value(text: str, start: int) -> tuple[str, int]:
+    position, value = start + 1, []
+    while position < len(text):
+        if text[position] == "}":
+            if text.startswith("}}", position):
+                value.append("}")
+                position += 2
+                continue
+            return "{" + "".join(value).replace("}", "}}") + "}", position + 1
+        value.append(text[position])
+        position += 1
+    raise StoreError("the SQL Server connection string is malformed (a '{' is never closed)")
+
+
+@dataclass(frozen=True, repr=False)
+class ConnectionSettings:
+    """What pyodbc gets, and what may be shown of it (server and database only)."""
+
+    connection_string: str
+    uses_token: bool  # no credentials in the string: authenticate with DefaultAzureCredential
+    server: str
+    database: str
+    secrets: tuple[str, ...]  # the strings themselves and any password: blanked out of every message
+
+    @classmethod
+    def from_config(cls, text: str) -> ConnectionSettings:
+        pairs = parse_connection_string(text)
+        keys = {key.casefold(): value for key, value in pairs}
+        if "driver" not in keys:
+            pairs.insert(0, ("Driver", DEFAULT_DRIVER))
+        if "encrypt" not in keys:
+            pairs.append(("Encrypt", "yes"))
+        connection_string = ";".join(f"{key}={value}" for key, value in pairs)
+        passwords = [form for key, value in pairs if key.casefold() in _SECRET_KEYS and value
+                     for form in (value, _unbraced(value))]
+        return cls(
+            connection_string=connection_string,
+            uses_token=not _CREDENTIAL_KEYS & keys.keys(),
+            server=_unbraced(keys.get("server") or keys.get("address") or keys.get("addr") or "?"),
+            database=_unbraced(keys.get("database") or keys.get("initial catalog") or "(default)"),
+            secrets=tuple(sorted({text, connection_string, *passwords}, key=len, reverse=True)),
+        )
+
+    def describe(self) -> str:
+        return f"{self.server}/{self.database}"
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:  # longest first, so a whole string goes before the password inside it
+            text = text.replace(secret, "***")
+        return text
+
+    def __repr__(self) -> str:
+        return f"ConnectionSettings({self.describe()!r})"
+
+
+def _unbraced(value: str) -> str:
+    return value[1:-1].replace("}}", "}") if value.startswith("{") and value.endswith("}") else value
+
+
+def access_token_struct(token: str) -> bytes:
+    """The ACCESSTOKEN struct the ODBC driver expects: 4-byte little-endian length, then UTF-16-LE bytes."""
+    data = token.encode("utf-16-le")
+    return struct.pack("<I", len(data)) + data
+
+
+def entra_access_token() -> str:
+    from azure.identity import DefaultAzureCredential  # only deployments without SQL credentials need it
+
+    return DefaultAzureCredential().get_token(TOKEN_SCOPE).token
+
+
+# -- transient errors --------------------------------------------------------------------------------------
+def error_numbers(exc: BaseException) -> set[int]:
+    """SQL Server error numbers in a pyodbc error: its message ends each record with ``(number)``."""
+    return {int(number) for arg in exc.args if isinstance(arg, str) for number in _ERROR_NUMBER.findall(arg)}
+
+
+def is_transient(exc: BaseException) -> bool:
+    return bool(error_numbers(exc) & TRANSIENT_ERROR_NUMBERS)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5  # tries in all, the first included
+    base_seconds: float = 1.0
+    max_seconds: float = 30.0
+
+    def delay(self, retry: int, jitter: float) -> float:
+        """Wait before retry number ``retry`` (1-based): half fixed, half random, doubling up to the cap."""
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** (retry - 1))
+        return ceiling / 2 + ceiling / 2 * jitter
+
+
+def call_with_retries(operation: Callable[[], T], policy: RetryPolicy, *,
+                      sleep: Callable[[float], None] = time.sleep,
+                      jitter: Callable[[], float] = random.random) -> T:
+    """Run ``operation``; on a transient error wait and run it again, at most ``policy.attempts`` times."""
+    attempt = 1
+    while True:
+        try:
+            return operation()
+        except Exception as exc:
+            if attempt >= policy.attempts or not is_transient(exc):
+                raise
+            delay = policy.delay(attempt, jitter())
+            numbers = sorted(error_numbers(exc) & TRANSIENT_ERROR_NUMBERS)
+            log.warning("SQL Server error %s is transient; try %d of %d in %.1f s", numbers, attempt + 1,
+                        policy.attempts, delay)
+            sleep(delay)
+            attempt += 1
+
+
+# -- the backend -------------------------------------------------------------------------------------------
+class MssqlBackend:
+    """One pyodbc connection (autocommit off); reconnects when a transient error may have broken it."""
+
+    kind = "mssql"
+    dialect = TSQL
+
+    def __init__(self, settings: ConnectionSettings, policy: RetryPolicy = RetryPolicy()):
+        import pyodbc
+
+        self._pyodbc = pyodbc
+        self.errors: tuple[type[BaseException], ...] = (pyodbc.Error,)
+        self.integrity_errors: tuple[type[BaseException], ...] = (pyodbc.IntegrityError,)
+        self.settings = settings
+        self.policy = policy
+        self._connection = None
+        try:
+            self._connection = call_with_retries(self._connect, policy)
+        except pyodbc.Error as exc:
+            raise StoreError(f"cannot connect to SQL Server {settings.describe()}: "
+                             f"{self.describe_error(exc)}") from None
+
+    def _connect(self):
+        attrs = {}
+        if self.settings.uses_token:
+            attrs[SQL_COPT_SS_ACCESS_TOKEN] = access_token_struct(entra_access_token())
+        return self._pyodbc.connect(self.settings.connection_string, autocommit=False, attrs_before=attrs)
+
+    def describe(self) -> str:
+        return self.settings.describe()
+
+    def describe_error(self, exc: BaseException) -> str:
+        return self.settings.redact(" ".join(str(arg) for arg in exc.args))
+
+    def retrying(self, operation: Callable[[], T]) -> T:
+        def attempt() -> T:
+            if self._connection is None:
+                self._connection = self._connect()
+            try:
+                return operation()
+            except self._pyodbc.Error as exc:
+                if is_transient(exc):
+                    self.close()
+                raise
+
+        return call_with_retries(attempt, self.policy)
+
+    def begin(self, write: bool) -> None:
+        """Nothing to do: with autocommit off the driver opens a transaction on the first statement."""
+
+    def commit(self) -> None:
+        self._connection.commit()
+
+    def rollback(self) -> None:
+        self._connection.rollback()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()):
+        return self._connection.execute(sql, *params) if params else self._connection.execute(sql)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        cursor = self._connection.cursor()
+        cursor.fast_executemany = True
+        for start in range(0, len(rows), EXECUTEMANY_CHUNK_ROWS):
+            cursor.executemany(sql, rows[start:start + EXECUTEMANY_CHUNK_ROWS])
+        cursor.close()
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except self._pyodbc.Error:
+                pass  # the connection was already broken; nothing more to release

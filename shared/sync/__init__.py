@@ -1,0 +1,18 @@
+"""Plan and sync: the planner that claims pending orders into batch messages, the pure sync plan, the engine
+that writes a batch to monday and every result back to the store, run summaries and the board tree.
+"""
+
+from ..common.exports import lazy_exports
+
+_EXPORTS = {
+    "TreeGroup": "board_tree",
+    "read_board_tree": "board_tree",
+    "render_board_tree": "board_tree",
+    "run_sync": "engine",
+    "sync_batch": "engine",
+    "BatchMessage": "planner",
+    "plan_batches": "planner",
+    "RunSummary": "summary",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

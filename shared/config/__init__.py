@@ -5,13 +5,13 @@ monday) and the name templates. Everything else reads its settings from the :cla
 from ..common.exports import lazy_exports
 
 _EXPORTS = {
-    "Config": "loader",
+    "Config": "settings",
+    "Environment": "settings",
+    "SyncSettings": "settings",
+    "name_key": "settings",
+    "normalise_name": "settings",
     "DEFAULT_CONFIG_PATH": "loader",
-    "Environment": "loader",
-    "SyncSettings": "loader",
     "load_config": "loader",
-    "name_key": "loader",
-    "normalise_name": "loader",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -126,7 +126,7 @@ def test_every_message_delivered_twice_at_the_same_moment(tmp_path, emulator):
 
 WORKER = """
 import asyncio, sys
-from shared.config.loader import load_config
+from shared.config import load_config
 from shared.monday.client import MondayClient
 from shared.sync.planner import BatchMessage
 from shared.store.order_store import open_store

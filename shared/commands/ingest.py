@@ -1,0 +1,41 @@
+"""``ingest FILE...``: validate Excel order lists and upsert them into the order store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..config import Config
+from ..excel import ingest_files
+from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, print_json
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    ingest = add_command(commands, "ingest", cmd_ingest,
+                         "Validate Excel order lists and upsert them into the order store.")
+    ingest.add_argument("files", nargs="+", metavar="FILE", help="xlsx workbooks")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    missing = [name for name in args.files if not Path(name).is_file()]
+    if missing:
+        print(f"ingest: no such file: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def progress(file_name: str, row: int, last_row: int | None) -> None:
+        if last_row:  # a bar needs the total; a file without a <dimension> shows none
+            done = min(row / last_row, 1.0)
+            bar = "#" * int(done * 30)
+            sys.stderr.write(f"\r\033[K{file_name}: [{bar:<30}] {done:4.0%} of {last_row} rows")
+            sys.stderr.write("\r\033[K" if row >= last_row else "")
+            sys.stderr.flush()
+
+    show_progress = sys.stderr.isatty() and not args.json
+    report = ingest_files(config, [Path(name) for name in args.files], progress if show_progress else None)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        sys.stdout.write(report.to_text())
+    return EXIT_PROBLEM if report.any_file_rejected else EXIT_OK

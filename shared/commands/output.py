@@ -1,0 +1,31 @@
+"""What every command shares: exit codes, JSON and table output, and the way sub-commands are added."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+Handler = Callable[..., int]
+
+
+def print_json(payload: object) -> None:
+    json.dump(payload, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_table(headers: tuple[str, ...], rows: list[tuple]) -> None:
+    cells = [headers, *(tuple("" if value is None else str(value) for value in row) for row in rows)]
+    widths = [max(len(row[column]) for row in cells) for column in range(len(headers))]
+    for row in cells:
+        padded = (value.ljust(width) for value, width in zip(row, widths, strict=True))
+        print(("  " + "  ".join(padded)).rstrip())
+
+
+def add_command(commands: argparse._SubParsersAction, name: str, handler: Handler, help_text: str
+                ) -> argparse.ArgumentParser:
+    sub = commands.add_parser(name, help=help_text, description=help_text)
+    sub.set_defaults(handler=handler)
+    return sub

@@ -1,0 +1,41 @@
+"""``status``: order and line counts per sync state, failed orders, the last ingests."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..config import Config
+from ..store import open_store
+from .output import EXIT_OK, add_command, print_json, print_table
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    status = add_command(commands, "status", cmd_status,
+                         "Order and line counts per sync state, failed orders, last ingests.")
+    status.add_argument("--json", action="store_true", help="print as JSON")
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    with open_store(config) as store:
+        status = store.status()
+    if args.json:
+        print_json(status)
+        return EXIT_OK
+    print(f"database: {status['database']}, schema {status['schema_version']}")
+    for kind in ("orders", "lines"):
+        counts = status[kind]
+        print(f"{kind + ':':<8}" + "  ".join(f"{state} {count}" for state, count in counts.items())
+              + f"  ({sum(counts.values())} in all)")
+    failed, ingests = status["failed_orders"], status["ingests"]
+    print(f"failed orders: {len(failed) or 'none'}")
+    if failed:
+        print_table(("BUSINESS KEY", "CUSTOMER", "ATTEMPTS", "PARKED", "NEXT TRY", "LAST ERROR"),
+                    [(o["business_key"], o["customer"], o["attempts"], "yes" if o["parked"] else "no",
+                      o["next_attempt_at"], o["last_error"]) for o in failed])
+    print(f"last ingests: {len(ingests) or 'none'}")
+    if ingests:
+        print_table(("WHEN", "FILE", "OUTCOME", "ROWS", "NEW", "CHANGED", "UNCHANGED", "REJECTED", "MESSAGE"),
+                    [(i["ingested_at"], i["file_name"], i["outcome"], i["rows_total"], i["orders_new"],
+                      i["orders_changed"], i["orders_unchanged"], i["rows_rejected"], i["message"])
+                     for i in ingests])
+    return EXIT_OK

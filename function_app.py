@@ -1,4 +1,5 @@
-"""Azure Functions entry points (Python v2 model). Wiring only: each function calls one ``shared.jobs`` job.
+"""Azure Functions entry points (Python v2 model). Wiring only: each function calls one job of
+``shared.functions.jobs``.
 
 The schedule, the queue and the inbox container are app settings read once, when the host indexes this file,
 with defaults when a setting is absent (``%SETTING%`` binding expressions would have none); changing an app
@@ -11,11 +12,12 @@ import logging
 import azure.functions as func
 
 from shared.functions import jobs
+from shared.functions.settings import STORAGE_SETTING, app_settings
 
 # The storage SDK logs every HTTP request at INFO; those lines would drown the jobs' own.
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
-settings = jobs.app_settings()
+settings = app_settings()
 app = func.FunctionApp()
 
 
@@ -24,13 +26,13 @@ def plan_sync(timer: func.TimerRequest) -> None:
     jobs.plan_sync(past_due=timer.past_due)
 
 
-@app.queue_trigger(arg_name="message", queue_name=settings.sync_queue, connection=jobs.STORAGE_SETTING)
+@app.queue_trigger(arg_name="message", queue_name=settings.sync_queue, connection=STORAGE_SETTING)
 async def sync_batch(message: func.QueueMessage) -> None:
     await jobs.sync_batch(message.get_body(), message_id=message.id, dequeue_count=message.dequeue_count)
 
 
 @app.blob_trigger(arg_name="blob", path=f"{settings.orders_container}/{{name}}",
-                  connection=jobs.STORAGE_SETTING, source=func.BlobSource(settings.blob_trigger_source))
+                  connection=STORAGE_SETTING, source=func.BlobSource(settings.blob_trigger_source))
 def ingest_orders(blob: func.InputStream) -> None:
     jobs.ingest_orders(blob.name, blob.read(), blob_properties=blob.blob_properties)
 

@@ -122,10 +122,10 @@ APP_SETTINGS = (
 @pytest.fixture
 def app_environment(monkeypatch):
     """No app setting from the developer's shell; the jobs read the environment afresh for each test."""
-    from shared.functions import jobs
+    from shared.functions import settings
 
     for name in APP_SETTINGS:
         monkeypatch.delenv(name, raising=False)
-    jobs.reset_settings()
+    settings.reset_settings()
     yield monkeypatch
-    jobs.reset_settings()
+    settings.reset_settings()

@@ -17,8 +17,8 @@ import function_app
 from shared import cli
 from shared.common.errors import ConfigError
 from shared.config import load_config
-from shared.functions import jobs
-from shared.functions.jobs import AppSettings, StorageConnection
+from shared.functions import settings
+from shared.functions.settings import AppSettings, StorageConnection
 
 from ..azurite import app_environment  # noqa: F401
 from ..conftest import DEFAULT_CONFIG, ROOT
@@ -45,7 +45,7 @@ DEFAULT_BINDINGS = {
 
 
 def reimport_function_app():
-    jobs.reset_settings()
+    settings.reset_settings()
     return importlib.reload(function_app)
 
 

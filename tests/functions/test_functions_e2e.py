@@ -28,7 +28,7 @@ from azure.storage.queue import QueueClient, QueueServiceClient
 import function_app
 from shared.common.errors import MondayPermanentError, MondayTransientError
 from shared.config import load_config, normalise_name
-from shared.functions import batch_queue, jobs
+from shared.functions import batch_queue, settings
 from shared.monday_emulator import run_emulator_in_thread
 from shared.sync import BatchMessage
 
@@ -375,7 +375,7 @@ def test_a_systemic_failure_raises_for_a_retry_and_leaves_the_orders_pending(
     batch = BatchMessage.from_json(message.get_body())
     if outage.endswith("token"):
         app_environment.setenv("MONDAY_API_TOKEN", "revoked-token")
-        jobs.reset_settings()  # app settings are read once per process; a new value means a restart
+        settings.reset_settings()  # app settings are read once per process; a new value means a restart
     else:
         monday.faults.add("http_500_before", count=None)
 
@@ -389,7 +389,7 @@ def test_a_systemic_failure_raises_for_a_retry_and_leaves_the_orders_pending(
     # The host delivers the message again once monday is back: the same batch now goes through.
     monday.faults.clear()
     app_environment.setenv("MONDAY_API_TOKEN", TOKEN)
-    jobs.reset_settings()
+    settings.reset_settings()
     retried = HostQueueMessage(id=received.id, body=message.get_body(), dequeue_count=2)
     run_queue_function(functions, storage, retried, received)
     in_sql = {record[0]: record[1] for record in orders_in_sql(storage).values()}

@@ -5,10 +5,10 @@ business key, row hash) and the file report; an accepted file's orders go into t
 from ..common.exports import lazy_exports
 
 _EXPORTS = {
-    "ACCEPTED": "ingest",
-    "FileReport": "ingest",
-    "IngestReport": "ingest",
-    "REJECTED": "ingest",
+    "ACCEPTED": "report",
+    "FileReport": "report",
+    "IngestReport": "report",
+    "REJECTED": "report",
     "ingest_file": "ingest",
     "ingest_files": "ingest",
 }

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import io
 import os
-import posixpath
 import re
 import zipfile
 import zlib
@@ -24,15 +23,17 @@ from xml.parsers import expat
 
 from ..common.errors import RejectedFile
 from ..config import normalise_name
+from .xlsx_parts import (
+    check_is_xlsx,
+    date_styles,
+    office_document_part,
+    shared_strings,
+    sheet_list,
+    unescape,
+    workbook_relations,
+)
 
 CHUNK_BYTES = 1 << 20
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
-_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_DATE_CODES = re.compile(r"[dmyhs]")
-_QUOTED_OR_BRACKETED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
-# Built-in number formats that show a date or time (ECMA-376 part 1, 18.8.30).
-_BUILTIN_DATE_FORMATS = frozenset({*range(14, 23), *range(45, 48)})
 _EPOCH_1900 = datetime.datetime(1899, 12, 30)
 _EPOCH_1904 = datetime.datetime(1904, 1, 1)
 # What a damaged package raises while it is read (zip, deflate, XML, references to missing parts or strings).
@@ -95,15 +96,15 @@ class Workbook:
 
     def __init__(self, source: str | os.PathLike | bytes):
         data = source if isinstance(source, bytes) else _read_file(source)
-        _check_is_xlsx(data)
+        check_is_xlsx(data)
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
-            workbook_part = _office_document_part(self._zip)
-            self._relations = _relations(self._zip, workbook_part)
-            self.sheets, date1904 = _sheet_list(self._zip, workbook_part, self._relations)
+            workbook_part = office_document_part(self._zip)
+            self._relations = workbook_relations(self._zip, workbook_part)
+            self.sheets, date1904 = sheet_list(self._zip, workbook_part, self._relations)
             self._epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
-            self._shared_strings = _shared_strings(self._zip, self._relations.get("sharedStrings"))
-            self._date_styles = _date_styles(self._zip, self._relations.get("styles"))
+            self._shared_strings = shared_strings(self._zip, self._relations.get("sharedStrings"))
+            self._date_styles = date_styles(self._zip, self._relations.get("styles"))
         except _DAMAGE as exc:
             raise RejectedFile(f"The file is a damaged workbook and cannot be read ({_brief(exc)}).") \
                 from None
@@ -172,28 +173,6 @@ def _read_file(path: str | os.PathLike) -> bytes:
         raise RejectedFile(f"The file cannot be read: {exc.strerror}.") from None
 
 
-def _check_is_xlsx(data: bytes) -> None:
-    if not data:
-        raise RejectedFile("The file is empty (0 bytes).")
-    if data.startswith(_OLE2_MAGIC):
-        if _ENCRYPTED_PACKAGE in data:
-            raise RejectedFile("The workbook is password-protected; save it without a password and send it "
-                               "again.")
-        raise RejectedFile("The file is an old-style .xls workbook; save it as .xlsx and send it again.")
-    if not data.startswith(b"PK"):
-        raise RejectedFile(f"The file is not an Excel .xlsx workbook (it looks like {_describe(data)}).")
-
-
-def _describe(data: bytes) -> str:
-    if data.startswith(b"\x89PNG"):
-        return "a PNG image"
-    if data.startswith(b"%PDF"):
-        return "a PDF document"
-    try:
-        data[:4096].decode("utf-8")
-    except UnicodeDecodeError:
-        return "binary data of an unknown kind"
-    return "plain text, such as CSV"
 
 
 def _brief(exc: BaseException) -> str:
@@ -204,144 +183,6 @@ def _header_name(value: CellValue) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return normalise_name(value) if not isinstance(value, CellError | UncalculatedFormula) else ""
-
-
-# -- package parts ------------------------------------------------------------------------------------------
-def _parse_part(archive: zipfile.ZipFile, part: str, start, end=None, text=None) -> None:
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-    parser.StartElementHandler = start
-    if end:
-        parser.EndElementHandler = end
-    if text:
-        parser.CharacterDataHandler = text
-    with archive.open(part) as stream:
-        parser.ParseFile(stream)
-
-
-def _local(name: str) -> str:
-    return name.rpartition(":")[2]
-
-
-def _office_document_part(archive: zipfile.ZipFile) -> str:
-    if "_rels/.rels" not in archive.namelist():
-        raise RejectedFile("The file is a zip archive but not an Excel workbook (no package relationships).")
-    targets = _relation_targets(archive, "_rels/.rels", "")
-    part = targets.get("officeDocument")
-    if part is None or part not in archive.namelist():
-        raise RejectedFile("The file is a zip archive but not an Excel workbook (no workbook part).")
-    return part
-
-
-def _relations(archive: zipfile.ZipFile, workbook_part: str) -> dict[str, str]:
-    folder, name = posixpath.split(workbook_part)
-    rels = posixpath.join(folder, "_rels", name + ".rels")
-    return _relation_targets(archive, rels, folder) if rels in archive.namelist() else {}
-
-
-def _relation_targets(archive: zipfile.ZipFile, rels_part: str, folder: str) -> dict[str, str]:
-    """Relationship type (last path segment) -> part; worksheets are keyed by relationship id instead."""
-    targets: dict[str, str] = {}
-
-    def start(name, attrs):
-        if _local(name) == "Relationship" and attrs.get("TargetMode") != "External":
-            target = attrs["Target"]
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                posixpath.join(folder, target))
-            kind = attrs["Type"].rsplit("/", 1)[-1]
-            targets["id:" + attrs["Id"] if kind == "worksheet" else kind] = part
-
-    _parse_part(archive, rels_part, start)
-    return targets
-
-
-def _sheet_list(archive: zipfile.ZipFile, workbook_part: str,
-                relations: dict[str, str]) -> tuple[dict[str, str], bool]:
-    sheets: dict[str, str] = {}
-    flags = {"date1904": False}
-
-    def start(name, attrs):
-        local = _local(name)
-        if local == "sheet":
-            relation = next((v for k, v in attrs.items() if _local(k) == "id"), None)
-            part = relations.get(f"id:{relation}")
-            if part in archive.namelist():  # chart sheets and the like have no worksheet part
-                sheets[attrs["name"]] = part
-        elif local == "workbookPr":
-            flags["date1904"] = attrs.get("date1904", "0").lower() in ("1", "true")
-
-    _parse_part(archive, workbook_part, start)
-    if not sheets:
-        raise RejectedFile("The workbook has no worksheets.")
-    return sheets, flags["date1904"]
-
-
-def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
-    strings: list[str] = []
-    if part is None or part not in archive.namelist():
-        return strings
-    state = {"text": None, "phonetic": 0, "item": []}
-
-    def start(name, attrs):
-        local = _local(name)
-        if local == "si":
-            state["item"] = []
-        elif local == "rPh":  # phonetic guide text is not part of the cell's value
-            state["phonetic"] += 1
-        elif local == "t" and not state["phonetic"]:
-            state["text"] = state["item"]
-
-    def end(name):
-        local = _local(name)
-        if local == "si":
-            strings.append(_unescape("".join(state["item"])))
-        elif local == "rPh":
-            state["phonetic"] -= 1
-        elif local == "t":
-            state["text"] = None
-
-    def text(data):
-        if state["text"] is not None:
-            state["text"].append(data)
-
-    _parse_part(archive, part, start, end, text)
-    return strings
-
-
-def _date_styles(archive: zipfile.ZipFile, part: str | None) -> frozenset[int]:
-    """Indexes of the cell formats (the ``s`` attribute) whose number format shows a date or time."""
-    if part is None or part not in archive.namelist():
-        return frozenset()
-    custom: dict[int, str] = {}
-    formats: list[int] = []
-    state = {"in_cell_xfs": False}
-
-    def start(name, attrs):
-        local = _local(name)
-        if local == "numFmt":
-            custom[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
-        elif local == "cellXfs":
-            state["in_cell_xfs"] = True
-        elif local == "xf" and state["in_cell_xfs"]:
-            formats.append(int(attrs.get("numFmtId", "0")))
-
-    def end(name):
-        if _local(name) == "cellXfs":
-            state["in_cell_xfs"] = False
-
-    _parse_part(archive, part, start, end)
-
-    def is_date(format_id: int) -> bool:
-        if format_id in custom:
-            return bool(_DATE_CODES.search(_QUOTED_OR_BRACKETED.sub("", custom[format_id]).lower()))
-        return format_id in _BUILTIN_DATE_FORMATS
-
-    return frozenset(index for index, format_id in enumerate(formats) if is_date(format_id))
-
-
-def _unescape(text: str) -> str:
-    """Excel stores control characters as ``_xHHHH_``."""
-    return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 # -- the sheet itself ---------------------------------------------------------------------------------------
@@ -455,7 +296,7 @@ class _SheetReader:
         if kind == "s":
             return self._strings[int(text)]
         if kind == "inlineStr" or kind == "str":
-            return _unescape(text)
+            return unescape(text)
         if kind == "e":
             return CellError(text)
         if kind == "b":

@@ -8,7 +8,9 @@ import pytest
 
 from shared.common.errors import RejectedFile
 from shared.config import load_config
-from shared.excel.ingest import RowValues, business_key, canonical_number, parse_order_list, row_hash
+from shared.excel.cell_values import canonical_number
+from shared.excel.order_list import parse_order_list
+from shared.excel.order_row import RowValues, business_key, row_hash
 
 from ..conftest import DEFAULT_CONFIG
 from ..corpus import HEADER, order, xlsx

@@ -12,13 +12,11 @@ the text compares the times.
 
 from __future__ import annotations
 
-import re
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,13 +30,14 @@ from ..common.records import (
     OrderRow,
     OrderState,
 )
-from ..config import Config, Environment, SyncSettings, name_key
-from .dialect import SQLITE, Dialect
+from ..config import Config, SyncSettings, name_key
+from .dialect import Dialect
+from .migrations import SQL_ROOT, Tables, load_migrations
+from .sqlite import SqliteBackend, sqlite_path
+from .timestamps import timestamp_text
 
 T = TypeVar("T")
 
-SQL_ROOT = Path(__file__).resolve().parents[2] / "sql"
-SQLITE_PREFIX = "sqlite:///"
 IN_LIST_CHUNK = 500  # SQL Server allows 2,100 parameters per statement
 MAX_COLUMN_NAME = 128
 MAX_BUSINESS_KEY = 450  # NVARCHAR(450): the longest key SQL Server can index
@@ -54,17 +53,11 @@ ORDER_SYSTEM_COLUMNS = (
     "source_file", "ingested_at", "updated_at",
 )
 _SYSTEM_NAMES = frozenset(name.casefold() for name in ORDER_SYSTEM_COLUMNS)
-_MIGRATION_FILE = re.compile(r"^(\d{3})_(\w+)\.sql$")
-_PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 
 class DuplicateIngest(StoreError):
     """This file content was already applied; applying it again would count every order twice."""
 
-
-def timestamp_text(moment: datetime | None = None) -> str:
-    """The one way the store writes a time: UTC, ISO-8601, always with microseconds (fixed width)."""
-    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def check_column_name(name: str) -> None:
@@ -79,65 +72,6 @@ def check_column_name(name: str) -> None:
     if name.casefold() in _SYSTEM_NAMES:
         raise StoreError(f"column name {name!r} is the name of a column the store keeps for itself "
                          f"({', '.join(ORDER_SYSTEM_COLUMNS)})")
-
-
-# -- tables and migrations ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Tables:
-    """Unquoted, config-checked table names; the other tables are named after the orders table."""
-
-    orders: str
-    lines: str
-    ingest_log: str
-    migrations: str
-    groups: str  # monday groups found or created per board (the sync engine's, from a later migration)
-
-    @classmethod
-    def of(cls, environment: Environment) -> Tables:
-        orders = environment.orders_table
-        return cls(orders, environment.lines_table, f"{orders}_INGEST_LOG", f"{orders}_MIGRATIONS",
-                   f"{orders}_GROUPS")
-
-    def placeholders(self) -> dict[str, str]:
-        return {"orders_table": self.orders, "lines_table": self.lines, "ingest_log_table": self.ingest_log,
-                "groups_table": self.groups}
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: str  # "001"
-    name: str  # "001_initial"
-    path: Path
-
-    def statements(self, dialect: Dialect, tables: Tables) -> list[str]:
-        return render_migration(self.path.read_text(encoding="utf-8"), dialect, tables)
-
-
-def load_migrations(folder: Path) -> list[Migration]:
-    migrations = []
-    for path in sorted(folder.glob("*.sql")):
-        match = _MIGRATION_FILE.match(path.name)
-        if not match:
-            raise StoreError(f"migration file {path.name!r} is not named NNN_name.sql")
-        migrations.append(Migration(match[1], path.stem, path))
-    if not migrations:
-        raise StoreError(f"no migration files in {folder}")
-    return migrations
-
-
-def render_migration(text: str, dialect: Dialect, tables: Tables) -> list[str]:
-    """A migration file's statements, placeholders filled in (statements end with ``;``, ``--`` lines are
-    notes)."""
-    names = tables.placeholders()
-
-    def fill(match: re.Match) -> str:
-        if match[1] not in names:
-            raise StoreError(f"unknown placeholder {match[0]} in a migration (known: {', '.join(names)})")
-        table = names[match[1]]
-        return dialect.index_name(table, match[2]) if match[2] else dialect.quote(table)
-
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    return [statement.strip() for statement in _PLACEHOLDER.sub(fill, body).split(";") if statement.strip()]
 
 
 # -- the ingest log ----------------------------------------------------------------------------------------
@@ -162,68 +96,6 @@ class IngestLogEntry:
 
 
 _LOG_COLUMNS = tuple(column.name for column in fields(IngestLogEntry))  # the log table's columns, same order
-
-
-# -- backends ----------------------------------------------------------------------------------------------
-class SqliteBackend:
-    """An embedded file; WAL and a busy timeout let a CLI and a function host share it."""
-
-    kind = "sqlite"
-    dialect = SQLITE
-    errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
-    integrity_errors: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
-    BUSY_TIMEOUT_SECONDS = 30
-
-    def __init__(self, path: Path):
-        self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: the store opens every transaction itself (DDL included).
-            self._connection = sqlite3.connect(path, timeout=self.BUSY_TIMEOUT_SECONDS, isolation_level=None)
-            self._connection.execute("PRAGMA journal_mode = WAL")
-            self._connection.execute("PRAGMA synchronous = NORMAL")
-            self._connection.execute("PRAGMA foreign_keys = ON")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the SQLite database {path}: {exc}") from None
-
-    def describe(self) -> str:
-        return str(self.path)
-
-    def describe_error(self, exc: BaseException) -> str:
-        return str(exc)
-
-    def retrying(self, operation: Callable[[], T]) -> T:
-        return operation()  # waiting for a lock is the busy timeout's job
-
-    def begin(self, write: bool) -> None:
-        # IMMEDIATE takes the write lock up front, so two writers queue instead of failing on upgrade.
-        self._connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    def commit(self) -> None:
-        self._connection.execute("COMMIT")
-
-    def rollback(self) -> None:
-        if self._connection.in_transaction:
-            self._connection.execute("ROLLBACK")
-
-    def execute(self, sql: str, params: Sequence[Any] = ()):
-        return self._connection.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._connection.executemany(sql, rows)
-
-    def close(self) -> None:
-        self._connection.close()
-
-
-def sqlite_path(database: str) -> Path | None:
-    """The file named by ``sqlite:///path`` (relative to the working directory), or None for ODBC strings."""
-    if not database.startswith("sqlite:"):
-        return None
-    if not database.startswith(SQLITE_PREFIX) or len(database) == len(SQLITE_PREFIX):
-        raise StoreError(f"SQLite database {database!r} must look like sqlite:///relative/path.db or "
-                         f"sqlite:////absolute/path.db")
-    return Path.cwd() / database[len(SQLITE_PREFIX):]
 
 
 def open_store(config: Config, *, auto_migrate: bool = True, migrations_root: Path = SQL_ROOT) -> OrderStore:

@@ -16,8 +16,9 @@ from shared.common.errors import StoreError
 from shared.common.records import IncomingOrder, IngestBatch, LineState, OrderState
 from shared.config import load_config
 from shared.store import mssql
+from shared.store.ingest_writer import DuplicateIngest
 from shared.store.migrations import SQL_ROOT, load_migrations
-from shared.store.order_store import DuplicateIngest, open_store
+from shared.store.order_store import open_store
 
 from ..conftest import DEFAULT_CONFIG
 

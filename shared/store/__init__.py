@@ -5,14 +5,14 @@ migrations, in SQLite (the default) or Azure SQL behind one small dialect seam.
 from ..common.exports import lazy_exports
 
 _EXPORTS = {
-    "ACCEPTED": "order_store",
-    "DUPLICATE": "order_store",
-    "DuplicateIngest": "order_store",
-    "MAX_BUSINESS_KEY": "order_store",
-    "MAX_SIZE_CODE": "order_store",
+    "ACCEPTED": "ingest_log",
+    "DUPLICATE": "ingest_log",
+    "DuplicateIngest": "ingest_writer",
+    "MAX_BUSINESS_KEY": "ingest_writer",
+    "MAX_SIZE_CODE": "ingest_writer",
     "OrderStore": "order_store",
-    "REJECTED": "order_store",
-    "check_column_name": "order_store",
+    "REJECTED": "ingest_log",
+    "check_column_name": "schema",
     "open_store": "order_store",
 }
 __all__ = sorted(_EXPORTS)

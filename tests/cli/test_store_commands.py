@@ -10,7 +10,8 @@ import pytest
 from shared.cli import main
 from shared.common.records import IncomingOrder, IngestBatch
 from shared.config import load_config
-from shared.store.order_store import SQL_ROOT, load_migrations, open_store
+from shared.store.migrations import SQL_ROOT, load_migrations
+from shared.store.order_store import open_store
 
 from ..conftest import DEFAULT_CONFIG
 

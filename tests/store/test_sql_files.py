@@ -10,7 +10,7 @@ import sqlglot
 from shared.common.errors import StoreError
 from shared.config import load_config
 from shared.store.dialect import SQLITE, TSQL
-from shared.store.order_store import SQL_ROOT, Tables, load_migrations, render_migration
+from shared.store.migrations import SQL_ROOT, Tables, load_migrations, render_migration
 
 from ..conftest import DEFAULT_CONFIG
 

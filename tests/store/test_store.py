@@ -16,7 +16,9 @@ from shared.common.errors import StoreError
 from shared.common.records import IncomingOrder, IngestBatch, LineState, OrderState
 from shared.config import load_config
 from shared.store import mssql
-from shared.store.order_store import SQL_ROOT, DuplicateIngest, load_migrations, open_store
+from shared.store.ingest_writer import DuplicateIngest
+from shared.store.migrations import SQL_ROOT, load_migrations
+from shared.store.order_store import open_store
 
 from ..conftest import DEFAULT_CONFIG
 
@@ -514,7 +516,8 @@ class FakeConnection:
 def test_sql_server_backend_retries_connect_and_whole_transaction(monkeypatch):
     import pyodbc
 
-    from shared.store.order_store import OrderStore, Tables
+    from shared.store.migrations import Tables
+    from shared.store.order_store import OrderStore
 
     failures = [odbc_error(40197)]  # the first statement fails: run the transaction again, newly connected
     connections, connect_calls = [], []

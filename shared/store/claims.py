@@ -1,0 +1,99 @@
+"""Claims: which orders need monday work now, claiming them for one sync run (so two runs never send the same
+order), releasing the claim, and loading the claimed batch with its lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from ..common.records import CUSTOMER_COLUMN, LineRow, LineState, OrderRow, OrderState
+from ..config import SyncSettings
+from .order_reads import OrderReadsMixin
+from .timestamps import timestamp_text
+from .transactions import IN_LIST_CHUNK
+
+
+class ClaimsMixin(OrderReadsMixin):
+    """The sync run's claims on the orders of :class:`OrderStore`."""
+
+    def pending_orders(self, settings: SyncSettings, now: datetime, *, customer: str | None = None,
+                       limit: int | None = None) -> list[tuple[str, str]]:
+        """(record_uuid, customer) of the unclaimed orders that need monday work now, customer by customer.
+
+        NEW and CHANGED orders; FAILED ones not yet parked whose next attempt is due; SYNCED ones with a
+        NEW/CHANGED line, or a FAILED/REMOVED line not yet parked when the order's next attempt is due (a
+        REMOVED line that never got a subitem is always due: it only needs dropping).
+        """
+        def read() -> list[tuple[str, str]]:
+            columns = {name.casefold(): name for name in self.order_columns()}
+            if CUSTOMER_COLUMN.casefold() not in columns:
+                return []  # nothing was ever ingested
+            customer_column = self.dialect.quote(columns[CUSTOMER_COLUMN.casefold()])
+            moment = timestamp_text(now)
+            due = "(o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)"
+            where = (
+                f"FROM {self.orders_table} o WHERE (o.claim_id IS NULL OR o.claimed_until < ?) AND ("
+                f"o.sync_state IN (?, ?) "
+                f"OR (o.sync_state = ? AND o.sync_attempts < ? AND {due}) "
+                f"OR (o.sync_state = ? AND EXISTS (SELECT 1 FROM {self.lines_table} l "
+                f"WHERE l.record_uuid = o.record_uuid AND (l.sync_state IN (?, ?) "
+                f"OR (l.sync_state = ? AND l.monday_subitem_id IS NULL) "
+                f"OR (l.sync_state IN (?, ?) AND l.sync_attempts < ? AND {due})))))")
+            params: list = [moment, OrderState.NEW, OrderState.CHANGED, OrderState.FAILED,
+                            settings.max_attempts, moment, OrderState.SYNCED, LineState.NEW,
+                            LineState.CHANGED, LineState.REMOVED, LineState.FAILED, LineState.REMOVED,
+                            settings.max_attempts, moment]
+            if customer is not None:
+                where += f" AND o.{customer_column} = ?"
+                params.append(customer)
+            where += f" ORDER BY o.{customer_column}, o.ingested_at, o.business_key"
+            columns_sql = f"o.record_uuid, o.{customer_column}"
+            if limit is None:
+                return self.query(f"SELECT {columns_sql} {where}", params)
+            sql, all_params = self.dialect.select_first(limit, columns_sql, where, tuple(params))
+            return self.query(sql, all_params)
+
+        return [(record_uuid, name or "") for record_uuid, name in self.run_in_transaction(read, write=False)]
+
+    def claim_orders(self, record_uuids: Sequence[str], claim_id: str, now: datetime, claimed_until: datetime,
+                     *, from_claim: str | None = None) -> list[str]:
+        """Claim those of these orders that are free (no claim, an expired one, or ``from_claim``); returns
+        the ones this claim now holds. Concurrent claimers never both win an order: the UPDATE is
+        conditional and the winners are re-read."""
+        def claim() -> list[str]:
+            condition = "claim_id IS NULL OR claimed_until < ?" + (" OR claim_id = ?" if from_claim else "")
+            head = (claim_id, timestamp_text(claimed_until), timestamp_text(now),
+                    *((from_claim,) if from_claim else ()))
+            for start in range(0, len(record_uuids), IN_LIST_CHUNK):
+                chunk = record_uuids[start:start + IN_LIST_CHUNK]
+                self.execute(f"UPDATE {self.orders_table} SET claim_id = ?, claimed_until = ? "
+                             f"WHERE ({condition}) AND record_uuid IN ({', '.join('?' * len(chunk))})",
+                             (*head, *chunk))
+            taken = {row[0] for row in self.select_in(
+                lambda marks: f"SELECT record_uuid FROM {self.orders_table} WHERE claim_id = ? "
+                              f"AND record_uuid IN ({marks})", list(record_uuids), (claim_id,))}
+            return [record_uuid for record_uuid in record_uuids if record_uuid in taken]
+
+        return self.run_in_transaction(claim)
+
+    def release_claim(self, claim_id: str) -> None:
+        self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.orders_table} SET claim_id = NULL, claimed_until = NULL WHERE claim_id = ?",
+            (claim_id,)))
+
+    def load_batch(self, record_uuids: Sequence[str], *, claim_id: str | None = None
+                   ) -> tuple[list[OrderRow], list[LineRow]]:
+        """The current rows of these orders (only those ``claim_id`` holds, when given), their lines."""
+        def read() -> tuple[list[OrderRow], list[LineRow]]:
+            orders = self._select_orders("record_uuid", list(record_uuids))
+            if claim_id is not None:
+                held = {row[0] for row in self.select_in(
+                    lambda marks: f"SELECT record_uuid FROM {self.orders_table} WHERE claim_id = ? "
+                                  f"AND record_uuid IN ({marks})", list(record_uuids), (claim_id,))}
+                orders = [order for order in orders if order.record_uuid in held]
+            position = {record_uuid: index for index, record_uuid in enumerate(record_uuids)}
+            orders.sort(key=lambda order: position[order.record_uuid])
+            return orders, self.lines_of([order.record_uuid for order in orders])
+
+        return self.run_in_transaction(read, write=False)

@@ -1,0 +1,67 @@
+"""The ingest log: one entry per file the ingest saw (accepted, rejected or a duplicate), and the lookup of
+content already applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from ..common.errors import StoreError
+from .timestamps import timestamp_text
+from .transactions import StoreTransactions
+
+ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
+
+
+@dataclass(frozen=True)
+class IngestLogEntry:
+    file_name: str
+    content_hash: str
+    ingested_at: str
+    outcome: str  # ACCEPTED, REJECTED or DUPLICATE
+    message: str = ""
+    rows_total: int = 0
+    orders_new: int = 0
+    orders_changed: int = 0
+    orders_unchanged: int = 0
+    rows_rejected: int = 0
+    lines_new: int = 0
+    lines_changed: int = 0
+    lines_removed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+LOG_COLUMNS = tuple(column.name for column in fields(IngestLogEntry))  # the log table's columns, same order
+
+
+class IngestLogMixin(StoreTransactions):
+    """The ingest log of :class:`OrderStore`."""
+
+    def find_ingest(self, content_hash: str) -> IngestLogEntry | None:
+        """The accepted ingest of this file content, if any (a rejected one does not count)."""
+        return self.run_in_transaction(lambda: self._find_accepted(content_hash), write=False)
+
+    def _find_accepted(self, content_hash: str) -> IngestLogEntry | None:
+        sql, params = self.dialect.select_first(
+            1, ", ".join(LOG_COLUMNS),
+            f"FROM {self.ingest_log_table} WHERE content_hash = ? AND outcome = ? ORDER BY ingest_id DESC",
+            (content_hash, ACCEPTED))
+        rows = self.query(sql, params)
+        return IngestLogEntry(*rows[0]) if rows else None
+
+    def record_ingest(self, *, file_name: str, content_hash: str, outcome: str, message: str = "",
+                      rows_total: int = 0, rows_rejected: int = 0) -> None:
+        """Log a file that changed nothing: rejected, or a duplicate of content already applied."""
+        if outcome not in (REJECTED, DUPLICATE):
+            raise StoreError(f"record_ingest logs {REJECTED!r} or {DUPLICATE!r} files, not {outcome!r} "
+                             f"(accepted files are logged by apply_ingest)")
+        entry = IngestLogEntry(file_name, content_hash, timestamp_text(), outcome, message, rows_total,
+                               rows_rejected=rows_rejected)
+        self.run_in_transaction(lambda: self._log_ingest(entry))
+
+    def _log_ingest(self, entry: IngestLogEntry) -> None:
+        marks = ", ".join("?" * len(LOG_COLUMNS))
+        self.execute(f"INSERT INTO {self.ingest_log_table} ({', '.join(LOG_COLUMNS)}) VALUES ({marks})",
+                     tuple(getattr(entry, name) for name in LOG_COLUMNS))

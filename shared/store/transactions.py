@@ -1,0 +1,110 @@
+"""The base every part of the order store builds on: its backend and table names, nested transactions with
+retries (the only place database errors become StoreError), and the statements run inside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+from ..common.errors import StoreError
+from .dialect import Dialect
+from .migrations import SQL_ROOT, Tables
+
+T = TypeVar("T")
+
+IN_LIST_CHUNK = 500  # SQL Server allows 2,100 parameters per statement
+
+
+class StoreTransactions:
+    """One environment's tables behind one backend; :class:`OrderStore` adds one mixin per concern on top."""
+
+    def __init__(self, backend, tables: Tables, max_attempts: int, migrations_root: Path = SQL_ROOT):
+        self._backend = backend
+        self.dialect: Dialect = backend.dialect
+        self.tables = tables
+        self.max_attempts = max_attempts
+        self._migrations_folder = migrations_root / self.dialect.sql_folder
+        self._depth = 0  # transactions nest: only the outermost begins and commits
+        quote = self.dialect.quote
+        self.orders_table, self.lines_table = quote(tables.orders), quote(tables.lines)
+        self.ingest_log_table, self.migrations_table = quote(tables.ingest_log), quote(tables.migrations)
+
+    @property
+    def kind(self) -> str:
+        return self._backend.kind
+
+    def __repr__(self) -> str:
+        return f"OrderStore({self.kind}: {self._backend.describe()}, orders table {self.tables.orders})"
+
+    def close(self) -> None:
+        self._backend.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- running statements --------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Self]:
+        """All statements inside commit together or not at all; an inner transaction joins the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._backend.begin(write)
+        self._depth = 1
+        try:
+            yield self
+            self._backend.commit()
+        except BaseException:
+            with suppress(*self._backend.errors):  # a broken connection cannot roll back; the server will
+                self._backend.rollback()
+            raise
+        finally:
+            self._depth = 0
+
+    def run_in_transaction(self, work: Callable[[], T], write: bool = True) -> T:
+        """``work()`` in one transaction, re-run on a transient Azure SQL error; errors become StoreError."""
+        if self._depth:
+            return work()
+
+        def attempt() -> T:
+            with self.transaction(write):
+                return work()
+
+        try:
+            return self._backend.retrying(attempt)
+        except self._backend.errors as exc:
+            raise StoreError(f"{self.kind} database error: {self._backend.describe_error(exc)}") from None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()):
+        return self._backend.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return [tuple(row) for row in self._backend.execute(sql, params).fetchall()]
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """One statement for many rows (fast_executemany on pyodbc)."""
+        self._backend.executemany(sql, rows)
+
+    def select_in(self, build: Callable[[str], str], values: Sequence[Any], params: Sequence[Any] = ()
+                  ) -> list[tuple]:
+        """Rows of ``build(marks)`` (an SQL text with ``IN (marks)``), run per chunk of at most 500 values;
+        ``params`` come before the chunk's values."""
+        rows: list[tuple] = []
+        for start in range(0, len(values), IN_LIST_CHUNK):
+            chunk = values[start:start + IN_LIST_CHUNK]
+            rows.extend(self.query(build(", ".join("?" * len(chunk))), (*params, *chunk)))
+        return rows
+
+    def table_columns(self, table: str) -> list[str]:
+        """Column names of an (unquoted) table, in table order; [] when it does not exist."""
+        return [row[0] for row in self.query(self.dialect.table_columns_sql(), (table,))]

@@ -19,23 +19,27 @@ _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 @dataclass(frozen=True)
 class Tables:
-    """Unquoted, config-checked table names; the other tables are named after the orders table."""
+    """Unquoted, config-checked table names; the store's own tables are named after the orders table."""
 
     orders: str
     lines: str
     ingest_log: str
     migrations: str
-    groups: str  # monday groups found or created per board (the sync engine's, from a later migration)
+    groups: str  # monday groups found or created per board (migration 002)
+    sync_state: str  # what a run learns and the next one needs, by name (migration 003)
+    ingest_rows: str  # the rejected and warned rows of each ingest
+    runs: str  # one row per sync, reconcile and plan tick
 
     @classmethod
     def of(cls, environment: Environment) -> Tables:
         orders = environment.orders_table
         return cls(orders, environment.lines_table, f"{orders}_INGEST_LOG", f"{orders}_MIGRATIONS",
-                   f"{orders}_GROUPS")
+                   f"{orders}_GROUPS", f"{orders}_SYNC_STATE", f"{orders}_INGEST_ROWS", f"{orders}_RUNS")
 
     def placeholders(self) -> dict[str, str]:
-        return {"orders_table": self.orders, "lines_table": self.lines, "ingest_log_table": self.ingest_log,
-                "groups_table": self.groups}
+        """``{orders_table}``, ``{lines_table}``, ``{groups_table}`` ... as a migration file names them."""
+        return {f"{name}_table": getattr(self, name) for name in self.__dataclass_fields__
+                if name != "migrations"}
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,10 @@ def store_config(request, tmp_path):
     yield config
     with open_store(config) as store:
         tables = store.tables
-        for table in (tables.lines, tables.groups, tables.orders, tables.ingest_log, tables.migrations):
+        names = [field.name for field in dataclasses.fields(tables)]
+        ordered = ["lines", *(n for n in names if n not in ("lines", "orders", "migrations")), "orders",
+                   "migrations"]
+        for table in (getattr(tables, name) for name in ordered):  # lines before the orders they reference
             if store.table_columns(table):
                 drop = f"DROP TABLE {store.dialect.quote(table)}"
                 store.run_in_transaction(lambda sql=drop: store.execute(sql))
@@ -551,3 +554,14 @@ def test_sql_server_backend_retries_connect_and_whole_transaction(monkeypatch):
     with pytest.raises(StoreError, match="mssql database error: .*2627"):
         store.run_in_transaction(work)
     assert len(connect_calls) == 3  # a permanent error is not retried and keeps the connection
+
+
+def test_sync_state_keeps_the_last_value_of_each_name(store):
+    assert store.read_state("monday.unit_costs") is None
+    store.write_state("monday.unit_costs", '{"create_item": 30000}')
+    store.write_state("monday.unit_costs", '{"create_item": 31000}')
+    store.write_state("monday.daily_limit_until", "2026-12-01T00:00:00+00:00")
+    assert store.read_state("monday.unit_costs") == '{"create_item": 31000}'
+    assert store.read_state("monday.daily_limit_until") == "2026-12-01T00:00:00+00:00"
+    with pytest.raises(ValueError):
+        store.write_state("", "x")

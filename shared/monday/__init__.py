@@ -6,14 +6,14 @@ sends (``graphql/``).
 from ..common.exports import lazy_exports
 
 _EXPORTS = {
-    "FoundSubitem": "client",
-    "ItemCreate": "client",
-    "ItemUpdate": "client",
+    "FoundSubitem": "records",
+    "ItemCreate": "records",
+    "ItemUpdate": "records",
     "MondayClient": "client",
-    "SubitemCreate": "client",
-    "SubitemDelete": "client",
-    "SubitemUpdate": "client",
-    "WriteResult": "client",
+    "SubitemCreate": "records",
+    "SubitemDelete": "records",
+    "SubitemUpdate": "records",
+    "WriteResult": "records",
     "id_order": "client",
     "read_board_schema": "client",
 }

@@ -14,7 +14,7 @@ _EXPORTS = {
     "SubitemDelete": "records",
     "SubitemUpdate": "records",
     "WriteResult": "records",
-    "id_order": "client",
+    "id_order": "adoption",
     "read_board_schema": "client",
 }
 __all__ = sorted(_EXPORTS)

@@ -6,15 +6,15 @@ sends (``graphql/``).
 from ..common.exports import lazy_exports
 
 _EXPORTS = {
-    "FoundSubitem": "client",
-    "ItemCreate": "client",
-    "ItemUpdate": "client",
+    "FoundSubitem": "records",
+    "ItemCreate": "records",
+    "ItemUpdate": "records",
     "MondayClient": "client",
-    "SubitemCreate": "client",
-    "SubitemDelete": "client",
-    "SubitemUpdate": "client",
-    "WriteResult": "client",
-    "id_order": "client",
+    "SubitemCreate": "records",
+    "SubitemDelete": "records",
+    "SubitemUpdate": "records",
+    "WriteResult": "records",
+    "id_order": "adoption",
     "read_board_schema": "client",
 }
 __all__ = sorted(_EXPORTS)

@@ -5,7 +5,8 @@ from functools import cache
 import pytest
 from graphql import build_schema, parse, validate
 
-from shared.monday.client import GRAPHQL_DIR, WRITE_OPERATIONS, batch_document, batch_variables
+from shared.monday.documents import GRAPHQL_DIR, batch_document, batch_variables
+from shared.monday.write_operations import WRITE_OPERATIONS
 
 from ..conftest import SHARED_DIR
 

@@ -1,0 +1,187 @@
+"""One request to monday, sent well: the aiohttp session and the token, each POST paced against the
+complexity budget and capped in concurrency, retried with backoff, with an ``Idempotency-Key`` on writes so
+a retried write replays instead of applying twice; the answer classified, the client's counts kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+
+from ..common.errors import DailyLimitExceeded, MondayPermanentError, MondayTransientError
+from ..config import Config
+from .answers import Problem, RequestFailed, classify, split_errors
+from .budget import BudgetSeen, ComplexityBudget
+from .documents import document
+from .records import ClientStats
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "https://api.monday.com/v2"
+_UNKNOWN_UNIT_COST = 100_000.0  # per mutation, until monday has told us (it is ~30k for create_item)
+
+
+class Transport:
+    """The session, retries, pacing and counts behind every request a MondayClient sends.
+
+    The token stays here, private: it goes into the session's Authorization header and nowhere else (any
+    text quoted from an answer or an exception is redacted).
+    """
+
+    def __init__(self, config: Config, *, url: str | None = None, token: str | None = None):
+        self.settings = config.monday
+        self.url = url or os.environ.get("MONDAY_API_URL") or DEFAULT_URL
+        self.__token = token if token is not None else os.environ.get("MONDAY_API_TOKEN", "")
+        if not self.__token:
+            raise MondayPermanentError("MONDAY_API_TOKEN is not set (an app setting / environment variable)")
+        self.stats = ClientStats()
+        self.budget = ComplexityBudget(self.stats)
+        self.unit_costs: dict[str, float] = {}  # operation -> the dearest complexity per mutation seen
+        self._session: aiohttp.ClientSession | None = None
+        self._slots = asyncio.Semaphore(self.settings.max_concurrent_requests)
+        self._probes: dict[str, asyncio.Lock] = {}
+
+    def __repr__(self) -> str:
+        return f"Transport(url={self.url!r}, api_version={self.settings.api_version!r})"
+
+    def open(self) -> None:
+        self._session = aiohttp.ClientSession(
+            headers={"Authorization": self.__token, "API-Version": self.settings.api_version,
+                     "Content-Type": "application/json"},
+            timeout=aiohttp.ClientTimeout(total=self.settings.request_timeout_seconds))
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def query(self, name: str, variables: Mapping[str, Any], write: bool = False) -> dict:
+        """A single (non-batched) document; any error is request-level."""
+        try:
+            data, errors = await self.request(name, document(name), variables, units=1, write=write)
+        except RequestFailed as exc:
+            raise MondayTransientError(f"monday unavailable ({name}): {exc.problem.message}") from None
+        if errors:
+            problem = next(iter(errors.values()))
+            raise MondayPermanentError(f"monday refused {name}: {problem.message}" +
+                                       (f" ({problem.code})" if problem.code else ""))
+        return data or {}
+
+    def _estimate(self, operation: str, units: int) -> float:
+        """Cost of a request: what this operation cost before, else the dearest seen so far, else a guess."""
+        unit = self.unit_costs.get(operation) or max(self.unit_costs.values(), default=_UNKNOWN_UNIT_COST)
+        return unit * units
+
+    async def request(self, operation: str, query: str, variables: Mapping[str, Any], *, units: int,
+                      write: bool) -> tuple[dict | None, dict[str, Problem]]:
+        """POST one document with retries; returns data and the errors of individual aliases/paths.
+
+        Raises DailyLimitExceeded and MondayPermanentError for request-level refusals, RequestFailed when the
+        retries are spent.
+        """
+        body = json.dumps({"query": query, "variables": variables}, ensure_ascii=False).encode()
+        headers = {"Idempotency-Key": hashlib.sha256(body).hexdigest()} if write else {}
+        maybe_applied = False
+        problem = Problem("server", "no attempt made")
+        for attempt in range(self.settings.max_retries + 1):
+            if attempt:
+                self.stats.retries += 1
+                delay = problem.wait if problem.wait is not None else self.backoff(attempt)
+                log.warning("monday %s: %s; retry %d/%d in %.1fs", operation, problem.message, attempt,
+                            self.settings.max_retries, delay)
+                await asyncio.sleep(delay)
+            async with self._probe(operation):
+                estimate = self._estimate(operation, units)
+                reservation = await self.budget.reserve(estimate)
+                seen = None
+                try:
+                    async with self._slots:
+                        reservation.sent_at = self.budget.clock()
+                        status, answer_headers, payload = await self._post(body, headers)
+                    replayed = answer_headers.get("Idempotency-Replayed", "").lower() == "true"
+                    seen = BudgetSeen.of(answer_headers, payload, replayed)
+                finally:
+                    self.budget.settle(reservation, seen)
+            if replayed:
+                self.stats.replays += 1
+            else:
+                self._learn_cost(operation, units, payload)
+            problem = classify(status, answer_headers, payload)
+            if problem is None:
+                return split_errors(payload)
+            maybe_applied = maybe_applied or (write and problem.maybe_applied)
+            if problem.kind in ("budget", "rate"):
+                self.stats.http_429 += 1
+                if problem.kind == "budget":
+                    self.budget.exhausted(problem.wait or 60.0)
+                    problem.wait = 0.0  # reserve() already waits for the reset
+            elif problem.kind == "daily":
+                raise DailyLimitExceeded(f"monday's daily call limit is spent ({problem.message}); the work "
+                                         f"stays pending until the limit resets")
+            elif problem.kind == "permanent":
+                raise MondayPermanentError(f"monday refused {operation}: {problem.message}")
+        raise RequestFailed(problem, maybe_applied)
+
+    async def _post(self, body: bytes, headers: Mapping[str, str]) -> tuple[int | str, Mapping, Any]:
+        """One HTTP POST. Transport failures come back as pseudo-statuses, never as exceptions."""
+        if self._session is None:
+            raise RuntimeError("use MondayClient as `async with MondayClient(config) as client:`")
+        self.stats.requests += 1
+        try:
+            async with self._session.post(self.url, data=body, headers=headers) as response:
+                text = await response.text()
+                status: int | str = response.status
+                answer_headers = dict(response.headers)
+        except TimeoutError:
+            self.stats.statuses["timeout"] += 1
+            return "timeout", {}, None
+        except (aiohttp.ClientError, OSError) as exc:
+            self.stats.statuses["connection"] += 1
+            return "connection", {}, self._redact(f"{type(exc).__name__}: {exc}")
+        self.stats.statuses[status] += 1
+        try:
+            payload = json.loads(text) if text else None
+        except ValueError:
+            payload = self._redact(text[:200])
+        return status, answer_headers, payload
+
+    @contextlib.asynccontextmanager
+    async def _probe(self, operation: str):
+        """Until monday has told us what ``operation`` costs, send one such request at a time."""
+        lock = self._probes.setdefault(operation, asyncio.Lock())
+        holding = False
+        if operation not in self.unit_costs:
+            await lock.acquire()
+            holding = operation not in self.unit_costs  # else it was learnt while this request waited
+            if not holding:
+                lock.release()
+        try:
+            yield
+        finally:
+            if holding:
+                lock.release()
+
+    def _learn_cost(self, operation: str, units: int, payload: Any) -> None:
+        data = payload.get("data") if isinstance(payload, Mapping) else None
+        complexity = data.get("complexity") if isinstance(data, Mapping) else None
+        cost = float(complexity.get("query") or 0) if isinstance(complexity, Mapping) else 0.0
+        self.stats.complexity_spent += int(cost)
+        if cost > 0:
+            self.unit_costs[operation] = max(self.unit_costs.get(operation, 0.0), cost / units)
+
+    def backoff(self, attempt: int) -> float:
+        ceiling = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self.__token, "[token]") if self.__token else text
+

@@ -14,6 +14,8 @@ class OrderState:
     CLAIMED = "CLAIMED"  # planned onto the queue; a worker owns it until the claim expires
     SYNCED = "SYNCED"
     FAILED = "FAILED"
+    REMOVED = "REMOVED"  # gone from its customer's complete order list; its item is archived by the next sync
+    ARCHIVED = "ARCHIVED"  # its item is archived on monday (monday has no unarchive: a return is a new order)
 
 
 class LineState:

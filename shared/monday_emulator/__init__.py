@@ -6,8 +6,9 @@ See docs/emulator.md.
 
 from .api_errors import MondayApiError
 from .board_state import BoardSpec, ColumnSpec, order_book_board
+from .complexity import MUTATION_COSTS
 from .faults import FAULT_KINDS, Fault, Faults, RequestInfo
-from .graphql_api import MUTATION_COSTS, SCHEMA_FILE, SchemaNotFound
+from .graphql_api import SCHEMA_FILE, SchemaNotFound
 from .server import EmulatorCounters, MondayEmulator, RequestRecord, new_token, run_emulator_in_thread
 
 __all__ = [

@@ -27,17 +27,9 @@ from graphql import GraphQLError
 from . import api_errors
 from .api_errors import MondayApiError
 from .board_state import AccountState, BoardSpec, order_book_board
+from .complexity import QUERY_COMPLEXITY_MAX
 from .faults import Fault, Faults, RequestInfo
-from .graphql_api import (
-    QUERY_COMPLEXITY_MAX,
-    CursorStore,
-    FailAlias,
-    MondayGraphQL,
-    Operation,
-    RequestContext,
-    RequestRejected,
-    Variables,
-)
+from .graphql_api import MondayGraphQL, Operation, RequestRejected, Variables
 from .limits import (
     IN_FLIGHT,
     ComplexityBudget,
@@ -47,6 +39,8 @@ from .limits import (
     RequestRate,
     StoredAnswer,
 )
+from .paging import CursorStore
+from .resolvers import FailAlias, RequestContext
 
 ACCOUNT_ID = 24_681_357
 _CREATED = {"create_item": "items_created", "create_subitem": "subitems_created",

@@ -31,8 +31,9 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from .complexity import Cost
 from .resolvers import RequestContext, column_value_type, resolve
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "monday"
-SCHEMA_FILE = SCHEMA_DIR / "schema-2026-07.graphql"
+# monday's 2026-07 schema reduced to what the emulator serves (scripts/reduce_monday_schema.py makes it).
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+SCHEMA_FILE = SCHEMA_DIR / "monday-2026-07.graphql"
 
 
 class SchemaNotFound(FileNotFoundError):
@@ -50,8 +51,8 @@ class RequestRejected(Exception):
 @functools.lru_cache(maxsize=4)
 def load_schema(path: Path) -> GraphQLSchema:
     if not path.is_file():
-        raise SchemaNotFound(f"monday API schema not found at {path}; the emulator needs the read-only "
-                             f"folder {path.parent} (the project's sibling shared/monday/)")
+        raise SchemaNotFound(f"monday API schema not found at {path} (folder {path.parent}); the emulator's "
+                             f"own copy is {SCHEMA_FILE.name} in {SCHEMA_DIR}")
     return build_schema(path.read_text(encoding="utf-8"))
 
 

@@ -13,14 +13,20 @@ node_modules/.bin/azurite: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test odbc lint bench
 setup: $(VENV)/.installed node_modules/.bin/azurite
 
 demo: $(VENV)/.installed
 	$(PY) -m shared demo
 
-test: setup
+test: odbc setup
 	$(PY) -m pytest
+
+# pyodbc (the Azure SQL store, its tests) needs the unixODBC library: say how to get it, not fail later.
+odbc:
+	@$(PYTHON) -c "import ctypes.util, sys; sys.exit(ctypes.util.find_library('odbc') is None)" || { \
+	  echo "make test needs the unixODBC library (libodbc.so.2): run 'sudo apt-get install -y unixodbc' (Debian/Ubuntu)"; \
+	  exit 1; }
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check shared tests scripts function_app.py

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import math
 import secrets
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,17 +25,10 @@ from graphql import GraphQLError
 from . import api_errors
 from .api_errors import MondayApiError
 from .board_state import AccountState, BoardSpec, order_book_board
+from .complexity import QUERY_COMPLEXITY_MAX
 from .faults import Fault, Faults, RequestInfo
-from .graphql_api import (
-    QUERY_COMPLEXITY_MAX,
-    CursorStore,
-    FailAlias,
-    MondayGraphQL,
-    Operation,
-    RequestContext,
-    RequestRejected,
-    Variables,
-)
+from .graphql_api import MondayGraphQL, Operation, RequestRejected, Variables
+from .harness import Harness
 from .limits import (
     IN_FLIGHT,
     ComplexityBudget,
@@ -47,56 +38,14 @@ from .limits import (
     RequestRate,
     StoredAnswer,
 )
+from .paging import CursorStore
+from .request_log import EmulatorCounters, RequestRecord
+from .resolvers import FailAlias, RequestContext
 
 ACCOUNT_ID = 24_681_357
 _CREATED = {"create_item": "items_created", "create_subitem": "subitems_created",
             "create_group": "groups_created", "change_multiple_column_values": "items_updated",
             "delete_item": "items_deleted", "archive_item": "items_archived"}
-
-
-@dataclass
-class EmulatorCounters:
-    requests: int = 0  # every POST, refused ones included
-    queries: int = 0  # query operations that ran
-    mutation_requests: int = 0  # mutation operations that ran
-    mutations: int = 0  # mutation fields (aliases) that took effect
-    items_created: int = 0
-    subitems_created: int = 0
-    groups_created: int = 0
-    items_updated: int = 0
-    items_deleted: int = 0
-    items_archived: int = 0
-    alias_errors: int = 0  # errors inside 200 answers (one per failed field)
-    validation_errors: int = 0  # documents refused by parse / validation / variables
-    replays: int = 0  # Idempotency-Key answers served from the cache
-    complexity_spent: int = 0
-    statuses: Counter = field(default_factory=Counter)  # HTTP status (or "hang" / "dropped") -> answers
-    fields: Counter = field(default_factory=Counter)  # top-level field -> times asked
-
-    http_429 = property(lambda self: self.statuses[429])
-    http_423 = property(lambda self: self.statuses[423])
-    http_500 = property(lambda self: self.statuses[500])
-    http_409 = property(lambda self: self.statuses[409])
-    http_401 = property(lambda self: self.statuses[401])
-
-    def as_dict(self) -> dict:
-        plain = {k: v for k, v in self.__dict__.items() if not isinstance(v, Counter)}
-        statuses = {str(k): v for k, v in self.statuses.items()}
-        return {**plain, "statuses": statuses, "fields": dict(self.fields)}
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    time: float
-    operation_name: str | None
-    fields: tuple[str, ...]
-    aliases: int
-    idempotency_key: str | None
-    api_version: str | None
-    status: int | str  # HTTP status, or "hang" / "dropped"
-    replayed: bool = False
-    fault: str | None = None
-    complexity: int = 0
 
 
 @dataclass
@@ -110,24 +59,7 @@ class _Outcome:
     complexity: int = 0
 
 
-def _on_loop(method: Callable) -> Callable:
-    """Run an accessor on the emulator's event loop when called from another thread (threaded runner)."""
-
-    @functools.wraps(method)
-    def wrapper(self: MondayEmulator, *args, **kwargs):
-        loop = self._loop
-        if loop is None or not loop.is_running() or self._loop_thread == threading.get_ident():
-            return method(self, *args, **kwargs)
-
-        async def call():
-            return method(self, *args, **kwargs)
-
-        return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
-
-    return wrapper
-
-
-class MondayEmulator:
+class MondayEmulator(Harness):
     """A local api.monday.com (API v2, GraphQL) for tests, the demo and benchmarks.
 
     boards: the account's boards (default: the development order book and its subitems board).
@@ -198,82 +130,6 @@ class MondayEmulator:
 
     async def __aexit__(self, *_) -> None:
         await self.close()
-
-    # -- test API: state (plain dicts) ---------------------------------------------------------------------
-
-    @_on_loop
-    def board(self, board_id: str) -> dict:
-        board = self.state.boards[str(board_id)]
-        return {"id": board.id, "name": board.name, "kind": board.kind,
-                "columns": [{"id": c.id, "title": c.title, "type": c.type, "labels": list(c.labels)}
-                            for c in board.columns.values()],
-                "groups": [{"id": g.id, "title": g.title} for g in board.groups.values()]}
-
-    @_on_loop
-    def groups(self, board_id: str) -> list[dict]:
-        return [{"id": g.id, "title": g.title} for g in self.state.boards[str(board_id)].groups.values()]
-
-    @_on_loop
-    def items(self, board_id: str, *, include_archived: bool = False) -> list[dict]:
-        """Items of a board in creation order: id, name, group_id, state, values (column id -> text)..."""
-        wanted = ("active", "archived") if include_archived else ("active",)
-        items = (self.state.items[i] for i in self.state.boards[str(board_id)].item_ids)
-        return [self.state.item_dict(i) for i in items if i.state in wanted]
-
-    @_on_loop
-    def item(self, item_id: str) -> dict | None:
-        item = self.state.items.get(str(item_id))
-        return self.state.item_dict(item) if item is not None else None
-
-    @_on_loop
-    def subitems(self, parent_id: str) -> list[dict]:
-        parent = self.state.items[str(parent_id)]
-        return [self.state.item_dict(s) for s in self.state.visible(parent.subitem_ids)]
-
-    @_on_loop
-    def duplicates(self, board_id: str, column_id: str) -> dict[str, list[str]]:
-        """Column text (or item name for "name") -> ids of the active items sharing it, when more than one."""
-        return self.state.duplicates(str(board_id), column_id)
-
-    @_on_loop
-    def add_board(self, spec: BoardSpec) -> None:
-        self.state.add_board(spec)
-
-    @_on_loop
-    def add_group(self, board_id: str, title: str) -> str:
-        return self.state.create_group(board_id, title).id
-
-    @_on_loop
-    def add_item(self, board_id: str, name: str, *, group_id: str | None = None,
-                 values: Mapping[str, Any] | None = None) -> str:
-        """Put an item on a board directly (no request, no counters); values as in monday's column_values."""
-        return self.state.create_item(board_id, name, group_id=group_id, column_values=dict(values or {}),
-                                      create_labels=True).id
-
-    @_on_loop
-    def add_subitem(self, parent_id: str, name: str, *, values: Mapping[str, Any] | None = None) -> str:
-        return self.state.create_subitem(parent_id, name, column_values=dict(values or {}),
-                                         create_labels=True).id
-
-    # -- test API: what was asked ---------------------------------------------------------------------------
-
-    @_on_loop
-    def requests(self) -> list[RequestRecord]:
-        return list(self.request_log)
-
-    @_on_loop
-    def reset_counters(self) -> None:
-        self.counters = EmulatorCounters()
-        self.request_log.clear()
-
-    @_on_loop
-    def reset_limits(self) -> None:
-        """A fresh complexity window, request window and day."""
-        self.budget.reset()
-        if self.rate:
-            self.rate.sent.clear()
-        if self.daily:
-            self.daily.calls = 0
 
     # -- serving -------------------------------------------------------------------------------------------
 

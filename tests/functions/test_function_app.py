@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
+import sys
 
 import azure.functions as func
 import pytest
@@ -227,3 +229,11 @@ def test_funcignore_keeps_tooling_out_and_deploys_configs_and_sql():
                if line.strip() and not line.startswith("#")}
     assert {"tests", "samples", "scripts", "node_modules", ".venv", "docs", "local.settings.json"} <= ignored
     assert not {"configs", "sql", "shared", "function_app.py", "host.json", "requirements.txt"} & ignored
+
+
+def test_the_emulator_is_never_deployed_nor_imported_by_the_app():
+    assert "shared/monday_emulator" in (ROOT / ".funcignore").read_text(encoding="utf-8").splitlines()
+    probe = "import function_app, sys; print([m for m in sys.modules if 'emulator' in m])"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,122 @@
+"""The test API: what the account holds and what was asked of it, as plain dicts, and seeding state without
+a request. Called from another thread (the threaded runner), each call runs on the emulator's event loop, so
+what it reads is consistent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .board_state import AccountState, BoardSpec
+from .limits import ComplexityBudget, DailyCalls, RequestRate
+from .request_log import EmulatorCounters, RequestRecord
+
+
+def _on_loop(method: Callable) -> Callable:
+    """Run an accessor on the emulator's event loop when called from another thread (threaded runner)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Harness, *args, **kwargs):
+        loop = self._loop
+        if loop is None or not loop.is_running() or self._loop_thread == threading.get_ident():
+            return method(self, *args, **kwargs)
+
+        async def call():
+            return method(self, *args, **kwargs)
+
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
+
+    return wrapper
+
+
+class Harness:
+    """The test API of :class:`MondayEmulator`, over the state, counters and limits the emulator holds."""
+
+    state: AccountState
+    counters: EmulatorCounters
+    request_log: list[RequestRecord]
+    budget: ComplexityBudget
+    rate: RequestRate | None
+    daily: DailyCalls | None
+    _loop: asyncio.AbstractEventLoop | None
+    _loop_thread: int | None
+
+    # -- test API: state (plain dicts) ---------------------------------------------------------------------
+
+    @_on_loop
+    def board(self, board_id: str) -> dict:
+        board = self.state.boards[str(board_id)]
+        return {"id": board.id, "name": board.name, "kind": board.kind,
+                "columns": [{"id": c.id, "title": c.title, "type": c.type, "labels": list(c.labels)}
+                            for c in board.columns.values()],
+                "groups": [{"id": g.id, "title": g.title} for g in board.groups.values()]}
+
+    @_on_loop
+    def groups(self, board_id: str) -> list[dict]:
+        return [{"id": g.id, "title": g.title} for g in self.state.boards[str(board_id)].groups.values()]
+
+    @_on_loop
+    def items(self, board_id: str, *, include_archived: bool = False) -> list[dict]:
+        """Items of a board in creation order: id, name, group_id, state, values (column id -> text)..."""
+        wanted = ("active", "archived") if include_archived else ("active",)
+        items = (self.state.items[i] for i in self.state.boards[str(board_id)].item_ids)
+        return [self.state.item_dict(i) for i in items if i.state in wanted]
+
+    @_on_loop
+    def item(self, item_id: str) -> dict | None:
+        item = self.state.items.get(str(item_id))
+        return self.state.item_dict(item) if item is not None else None
+
+    @_on_loop
+    def subitems(self, parent_id: str) -> list[dict]:
+        parent = self.state.items[str(parent_id)]
+        return [self.state.item_dict(s) for s in self.state.visible(parent.subitem_ids)]
+
+    @_on_loop
+    def duplicates(self, board_id: str, column_id: str) -> dict[str, list[str]]:
+        """Column text (or item name for "name") -> ids of the active items sharing it, when more than one."""
+        return self.state.duplicates(str(board_id), column_id)
+
+    @_on_loop
+    def add_board(self, spec: BoardSpec) -> None:
+        self.state.add_board(spec)
+
+    @_on_loop
+    def add_group(self, board_id: str, title: str) -> str:
+        return self.state.create_group(board_id, title).id
+
+    @_on_loop
+    def add_item(self, board_id: str, name: str, *, group_id: str | None = None,
+                 values: Mapping[str, Any] | None = None) -> str:
+        """Put an item on a board directly (no request, no counters); values as in monday's column_values."""
+        return self.state.create_item(board_id, name, group_id=group_id, column_values=dict(values or {}),
+                                      create_labels=True).id
+
+    @_on_loop
+    def add_subitem(self, parent_id: str, name: str, *, values: Mapping[str, Any] | None = None) -> str:
+        return self.state.create_subitem(parent_id, name, column_values=dict(values or {}),
+                                         create_labels=True).id
+
+    # -- test API: what was asked ---------------------------------------------------------------------------
+
+    @_on_loop
+    def requests(self) -> list[RequestRecord]:
+        return list(self.request_log)
+
+    @_on_loop
+    def reset_counters(self) -> None:
+        self.counters = EmulatorCounters()
+        self.request_log.clear()
+
+    @_on_loop
+    def reset_limits(self) -> None:
+        """A fresh complexity window, request window and day."""
+        self.budget.reset()
+        if self.rate:
+            self.rate.sent.clear()
+        if self.daily:
+            self.daily.calls = 0

@@ -1,5 +1,5 @@
-"""Every GraphQL document the client can send validates against monday's 2026-07 schema: the emulator's
-bundled (reduced) copy always, the full published one when ../shared/monday holds it."""
+"""Every GraphQL document the client can send validates against monday's 2026-07 schema (the bundled copy;
+tests/emulator/test_bundled_schema.py checks them against the full published one when ../shared has it)."""
 
 from functools import cache
 
@@ -10,20 +10,20 @@ from shared.monday.documents import GRAPHQL_DIR, batch_document, batch_variables
 from shared.monday.write_operations import WRITE_OPERATIONS
 from shared.monday_emulator import SCHEMA_FILE as BUNDLED_SCHEMA_FILE
 
-from ..conftest import SHARED_DIR
-
-SCHEMA_FILE = SHARED_DIR / "monday" / "schema-2026-07.graphql"
 DOCUMENT_FILES = sorted(GRAPHQL_DIR.glob("*.graphql"))
-SCHEMAS = ("bundled", "full")
 
 
 @cache
-def schema(which: str):
-    if which == "bundled":
-        return build_schema(BUNDLED_SCHEMA_FILE.read_text(encoding="utf-8"))
-    if not SCHEMA_FILE.exists():
-        pytest.skip(f"monday schema not found: ../shared/monday (expected {SCHEMA_FILE})")
-    return build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
+def schema():
+    return build_schema(BUNDLED_SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def every_document() -> list[tuple[str, str]]:
+    """(name, text) of each document file and of each write template batched 1 and 25 times."""
+    files = [(path.name, path.read_text(encoding="utf-8")) for path in DOCUMENT_FILES]
+    batches = [(f"{op.template} x{size}", batch_document(op.template, size))
+               for op in WRITE_OPERATIONS for size in (1, 25)]
+    return files + batches
 
 
 def test_the_documents_folder_holds_every_template():
@@ -33,28 +33,25 @@ def test_the_documents_folder_holds_every_template():
             "next_items_page", "subitems_of"} <= names
 
 
-@pytest.mark.parametrize("which", SCHEMAS)
 @pytest.mark.parametrize("path", DOCUMENT_FILES, ids=lambda p: p.name)
-def test_document_file_validates(path, which):
-    errors = validate(schema(which), parse(path.read_text(encoding="utf-8")))
+def test_document_file_validates(path):
+    errors = validate(schema(), parse(path.read_text(encoding="utf-8")))
     assert errors == []
 
 
-@pytest.mark.parametrize("which", SCHEMAS)
 @pytest.mark.parametrize("size", [1, 25])
 @pytest.mark.parametrize("operation", WRITE_OPERATIONS, ids=lambda op: op.template)
-def test_batched_document_validates(operation, size, which):
+def test_batched_document_validates(operation, size):
     text = batch_document(operation.template, size)
-    assert validate(schema(which), parse(text)) == []
+    assert validate(schema(), parse(text)) == []
     aliases = [f"m{i}:" for i in range(size)]
     assert all(alias in text for alias in aliases) and f"m{size}:" not in text
     assert text.count("complexity") == 1
 
 
-@pytest.mark.parametrize("which", SCHEMAS)
-def test_a_broken_document_does_fail_validation(which):
+def test_a_broken_document_does_fail_validation():
     # The check above is only worth something if validation does reject a wrong field or argument.
-    assert validate(schema(which), parse("mutation { create_item(board_id: 1, name: \"x\") { id } }"))
+    assert validate(schema(), parse("mutation { create_item(board_id: 1, name: \"x\") { id } }"))
 
 
 def test_batch_values_travel_only_as_variables():

@@ -65,7 +65,7 @@ resource database 'Microsoft.Sql/servers/databases@2023-08-01-preview' = {
     //checkov:skip=CKV_AZURE_229:Zone redundancy is not offered for this serverless size at its price; the service's built-in high availability and the app's retries cover a failed node.
     //checkov:skip=CKV_AZURE_25:Threat detection needs Microsoft Defender for SQL, see the server.
     //checkov:skip=CKV_AZURE_26:Security alert e-mails belong to Defender for SQL, see the server; operational alerts go to the action group (alerts.bicep).
-    //checkov:skip=CKV_AZURE_27:Same as CKV_AZURE_26.
+    //checkov:skip=CKV_AZURE_27:E-mail to the service and co-administrators is part of the same Defender for SQL alerts, see CKV_AZURE_26.
     //checkov:skip=CKV_AZURE_23:Auditing is on for the server (auditingSettings below), which covers every database on it.
     autoPauseDelay: autoPauseDelayMinutes
     minCapacity: json('0.5')

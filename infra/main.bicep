@@ -58,6 +58,9 @@ param alertEmail string = ''
 @description('Flex Consumption scale-out limit per function group. Low on purpose: see docs/deploy.md.')
 param maximumInstanceCount int = 2
 
+@description('The [environments.<name>] of configs/sync_order_list.toml the app uses (board, tables): ORDERSYNC_ENV.')
+param ordersyncEnvironment string = 'production'
+
 @secure()
 @description('The monday API token, stored as the Key Vault secret monday-api-token. Empty: set it afterwards with `az keyvault secret set` (docs/deploy.md).')
 param mondayApiToken string = ''
@@ -187,6 +190,7 @@ module functionApp 'modules/function.bicep' = {
     archiveContainer: archiveContainer
     rejectedContainer: rejectedContainer
     syncQueue: syncQueue
+    ordersyncEnvironment: ordersyncEnvironment
   }
   // The host signs in to storage, Key Vault and App Insights with the identity from its first start.
   dependsOn: [
@@ -223,4 +227,5 @@ output AZURE_SQL_SERVER_NAME string = sql.outputs.serverName
 output AZURE_SQL_SERVER_FQDN string = sql.outputs.fqdn
 output AZURE_SQL_DATABASE_NAME string = sqlDatabaseName
 output AZURE_SQL_CONNECTION_STRING string = sql.outputs.connectionString
+output ORDERSYNC_ENVIRONMENT string = ordersyncEnvironment
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

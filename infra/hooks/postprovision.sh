@@ -13,6 +13,8 @@ cd "$(dirname "$0")/../.."
 : "${AZURE_FUNCTION_IDENTITY_NAME:?missing: run this through azd}"
 : "${AZURE_FUNCTION_IDENTITY_CLIENT_ID:?missing: run this through azd}"
 
+# The configuration's environment (production unless `azd env set ORDERSYNC_ENVIRONMENT staging`).
+ORDERSYNC_ENVIRONMENT="${ORDERSYNC_ENVIRONMENT:-production}"
 PYTHON="${ORDERSYNC_PYTHON:-}"
 if [ -z "$PYTHON" ]; then
   if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
@@ -23,7 +25,7 @@ if ! "$PYTHON" -c "import pyodbc, azure.identity" 2>/dev/null; then
 fi
 
 echo "postprovision: migrating ${AZURE_SQL_DATABASE_NAME:-the database} on ${AZURE_SQL_SERVER_FQDN:-the server}"
-ORDERSYNC_ENV=production ORDERSYNC_DATABASE="$AZURE_SQL_CONNECTION_STRING" "$PYTHON" -m shared db migrate
+ORDERSYNC_ENV="$ORDERSYNC_ENVIRONMENT" ORDERSYNC_DATABASE="$AZURE_SQL_CONNECTION_STRING" "$PYTHON" -m shared db migrate
 
 echo "postprovision: granting $AZURE_FUNCTION_IDENTITY_NAME its database roles"
-ORDERSYNC_ENV=production "$PYTHON" infra/hooks/sql_app_user.py
+ORDERSYNC_ENV="$ORDERSYNC_ENVIRONMENT" "$PYTHON" infra/hooks/sql_app_user.py

@@ -18,6 +18,9 @@ param archiveContainer string
 param rejectedContainer string
 param syncQueue string
 
+@description('ORDERSYNC_ENV: the [environments.<name>] of the configuration (board id, table names).')
+param ordersyncEnvironment string = 'production'
+
 // See main.bicep: 16 monday requests per instance, one complexity budget per monday account.
 @minValue(1)
 @maxValue(1000)
@@ -95,7 +98,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         }
         {
           name: 'ORDERSYNC_ENV'
-          value: 'production'
+          value: ordersyncEnvironment
         }
         {
           name: 'ORDERSYNC_DATABASE'

@@ -41,7 +41,8 @@ def test_hooks_are_executable_and_read_only_outputs_main_bicep_declares():
     for hook in ("postprovision.sh", "postdeploy.sh"):
         path = HOOKS / hook
         assert path.stat().st_mode & stat.S_IXUSR, f"{hook} is not executable"
-        used = set(re.findall(r"\$\{?(AZURE_[A-Z_]+)", path.read_text(encoding="utf-8")))
+        used = set(re.findall(r"\$\{?((?:AZURE|ORDERSYNC)_[A-Z_]+)", path.read_text(encoding="utf-8")))
+        used -= {"ORDERSYNC_PYTHON"}  # the hook's own option
         assert used - {"AZURE_SUBSCRIPTION_ID"} <= outputs, f"{hook}: {used - outputs} are not outputs"
     script = (HOOKS / "sql_app_user.py").read_text(encoding="utf-8")
     assert set(re.findall(r'required\("(AZURE_[A-Z_]+)"\)', script)) <= outputs
@@ -50,7 +51,9 @@ def test_hooks_are_executable_and_read_only_outputs_main_bicep_declares():
 
 def test_postprovision_migrates_as_production_before_granting():
     hook = (HOOKS / "postprovision.sh").read_text(encoding="utf-8")
-    migrate = hook.index('ORDERSYNC_ENV=production ORDERSYNC_DATABASE="$AZURE_SQL_CONNECTION_STRING"')
+    assert 'ORDERSYNC_ENVIRONMENT="${ORDERSYNC_ENVIRONMENT:-production}"' in hook
+    migrate = hook.index('ORDERSYNC_ENV="$ORDERSYNC_ENVIRONMENT" '
+                         'ORDERSYNC_DATABASE="$AZURE_SQL_CONNECTION_STRING"')
     assert "-m shared db migrate" in hook[migrate:].splitlines()[0]
     assert migrate < hook.index('"$PYTHON" infra/hooks/sql_app_user.py')
 

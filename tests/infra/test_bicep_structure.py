@@ -144,7 +144,9 @@ def test_function_app_signs_in_everywhere_with_the_one_user_assigned_identity():
 
 def test_function_app_settings_for_production():
     settings = app_settings()
-    assert settings["ORDERSYNC_ENV"] == "production"
+    assert settings["ORDERSYNC_ENV"] == "ordersyncEnvironment"
+    assert parameter(FUNCTION, "ordersyncEnvironment")["default"] == "production"
+    assert parameter("main.bicep", "ordersyncEnvironment")["default"] == "production"
     assert settings["ORDERSYNC_DATABASE"] == "sqlConnectionString"
     assert settings["BLOB_TRIGGER_SOURCE"] == "EventGrid"
     assert settings["MONDAY_API_TOKEN"] == \

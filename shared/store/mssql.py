@@ -1,4 +1,4 @@
-"""Azure SQL / SQL Server through pyodbc: the connection string, Entra ID tokens, transient-error retries.
+"""Azure SQL / SQL Server through pyodbc: the connection string, transient-error retries, bulk writes.
 
 pyodbc is imported only when this backend is opened, so the SQLite default needs no ODBC driver manager.
 The connection string may hold a password: it never reaches a log line, an exception message or a repr.
@@ -6,6 +6,7 @@ The connection string may hold a password: it never reaches a log line, an excep
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
@@ -17,19 +18,32 @@ from typing import Any, TypeVar
 
 from ..common.errors import StoreError
 from .dialect import TSQL
+from .entra_token import entra_access_token
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Azure SQL errors Microsoft documents as transient: reconnect and run the whole transaction again.
-TRANSIENT_ERROR_NUMBERS = frozenset({40613, 40501, 40197, 49918, 49919, 49920, 4060, 4221, 10928, 10929})
+# Errors worth running the whole transaction again for, on a new connection: Microsoft's transient list for
+# Azure SQL (SqlClient's retry logic; its catch-all 0 and 20 left out); lock conflicts (1205 deadlock
+# victim, 1222 lock timeout, 1204 no lock memory), which end or spoil the transaction but not the data; and
+# dropped connections (10053, 10054 reset, 10060 timed out, 64, 233). Found as the native number pyodbc
+# appends to each message record, or as the record's SQLSTATE.
+TRANSIENT_ERROR_NUMBERS = frozenset({
+    1204, 1205, 1222,
+    4060, 4221, 40143, 40197, 40501, 40540, 40613, 49918, 49919, 49920, 10928, 10929,
+    64, 233, 10053, 10054, 10060,
+})
+TRANSIENT_SQLSTATES = frozenset({"08S01", "40001"})  # communication link failure; serialization (deadlock)
 SQL_COPT_SS_ACCESS_TOKEN = 1256  # pre-connect attribute of the Microsoft ODBC driver
-TOKEN_SCOPE = "https://database.windows.net/.default"
 DEFAULT_DRIVER = "{ODBC Driver 18 for SQL Server}"
 EXECUTEMANY_CHUNK_ROWS = 1000  # fast_executemany holds a whole parameter array in memory; keep it bounded
+MAX_BOUND_TEXT = 4000  # the longest NVARCHAR(n) parameter; longer text is sent without fast_executemany
 _CREDENTIAL_KEYS = frozenset({"uid", "pwd", "authentication", "trusted_connection"})
 _SECRET_KEYS = frozenset({"pwd", "password"})
-_ERROR_NUMBER = re.compile(r"\((\d+)\)")
+# pyodbc writes each diagnostic record as "[SQLSTATE] message (native number)", the first one followed by
+# "(SQLFunctionName)", the others separated by "; ": only a number in that place is an error number.
+_ERROR_NUMBER = re.compile(r"\((\d+)\)(?=\s*(?:\(SQL\w*\)|;|$))")
+_SQLSTATE = re.compile(r"(?:^|; )\[([0-9A-Z]{5})\]")
 
 
 # -- connection string -------------------------------------------------------------------------------------
@@ -74,7 +88,7 @@ class ConnectionSettings:
     """What pyodbc gets, and what may be shown of it (server and database only)."""
 
     connection_string: str
-    uses_token: bool  # no credentials in the string: authenticate with DefaultAzureCredential
+    uses_token: bool  # no credentials in the string: sign in with an Entra ID token (entra_token.py)
     server: str
     database: str
     secrets: tuple[str, ...]  # the strings themselves and any password: blanked out of every message
@@ -120,20 +134,26 @@ def access_token_struct(token: str) -> bytes:
     return struct.pack("<I", len(data)) + data
 
 
-def entra_access_token() -> str:
-    from azure.identity import DefaultAzureCredential  # only deployments without SQL credentials need it
-
-    return DefaultAzureCredential().get_token(TOKEN_SCOPE).token
-
-
 # -- transient errors --------------------------------------------------------------------------------------
 def error_numbers(exc: BaseException) -> set[int]:
     """SQL Server error numbers in a pyodbc error: its message ends each record with ``(number)``."""
     return {int(number) for arg in exc.args if isinstance(arg, str) for number in _ERROR_NUMBER.findall(arg)}
 
 
+def sqlstates(exc: BaseException) -> set[str]:
+    """The SQLSTATEs of a pyodbc error: ``args[0]``, and the ``[SQLSTATE]`` opening each message record."""
+    found = {exc.args[0]} if exc.args and isinstance(exc.args[0], str) and len(exc.args[0]) == 5 else set()
+    return found | {state for arg in exc.args[1:] if isinstance(arg, str) for state in _SQLSTATE.findall(arg)}
+
+
 def is_transient(exc: BaseException) -> bool:
-    return bool(error_numbers(exc) & TRANSIENT_ERROR_NUMBERS)
+    return bool(error_numbers(exc) & TRANSIENT_ERROR_NUMBERS or sqlstates(exc) & TRANSIENT_SQLSTATES)
+
+
+def transient_reason(exc: BaseException) -> str:
+    """What made an error transient, for the log: its numbers and SQLSTATEs (never the message text)."""
+    return ", ".join([*map(str, sorted(error_numbers(exc) & TRANSIENT_ERROR_NUMBERS)),
+                      *sorted(sqlstates(exc) & TRANSIENT_SQLSTATES)])
 
 
 @dataclass(frozen=True)
@@ -160,11 +180,26 @@ def call_with_retries(operation: Callable[[], T], policy: RetryPolicy, *,
             if attempt >= policy.attempts or not is_transient(exc):
                 raise
             delay = policy.delay(attempt, jitter())
-            numbers = sorted(error_numbers(exc) & TRANSIENT_ERROR_NUMBERS)
-            log.warning("SQL Server error %s is transient; try %d of %d in %.1f s", numbers, attempt + 1,
-                        policy.attempts, delay)
+            log.warning("SQL Server error %s is transient; try %d of %d in %.1f s", transient_reason(exc),
+                        attempt + 1, policy.attempts, delay)
             sleep(delay)
             attempt += 1
+
+
+# -- bulk writes -------------------------------------------------------------------------------------------
+def text_input_sizes(rows: Sequence[Sequence[Any]], text_type: int) -> list[tuple | None] | None:
+    """Per parameter: ``(text_type, longest, 0)`` for text, None (pyodbc decides) for the rest; None in all
+    when some text is longer than an ``NVARCHAR(4000)`` parameter holds. Lengths are UTF-16 code units."""
+    longest: dict[int, int] = {}
+    for row in rows:
+        for position, value in enumerate(row):
+            if isinstance(value, str):
+                units = len(value) if value.isascii() else len(value.encode("utf-16-le")) // 2
+                if units > MAX_BOUND_TEXT:
+                    return None
+                longest[position] = max(longest.get(position, 1), units)
+    width = max((len(row) for row in rows), default=0)
+    return [(text_type, longest[position], 0) if position in longest else None for position in range(width)]
 
 
 # -- the backend -------------------------------------------------------------------------------------------
@@ -227,14 +262,27 @@ class MssqlBackend:
         return self._connection.execute(sql, *params) if params else self._connection.execute(sql)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Many rows per round trip (fast_executemany), each text parameter bound with an explicit size.
+
+        Without the sizes pyodbc binds text by what the server describes: for an ``NVARCHAR(MAX)`` column
+        (every business column) that is a 0-length or 2 GB buffer per cell, which fast_executemany answers
+        with memory errors or truncation. A chunk holding text too long for ``NVARCHAR(4000)`` goes row by
+        row.
+        """
         rows = list(rows)
         if not rows:
             return
         cursor = self._connection.cursor()
-        cursor.fast_executemany = True
-        for start in range(0, len(rows), EXECUTEMANY_CHUNK_ROWS):
-            cursor.executemany(sql, rows[start:start + EXECUTEMANY_CHUNK_ROWS])
-        cursor.close()
+        try:
+            for start in range(0, len(rows), EXECUTEMANY_CHUNK_ROWS):
+                chunk = rows[start:start + EXECUTEMANY_CHUNK_ROWS]
+                sizes = text_input_sizes(chunk, self._pyodbc.SQL_WVARCHAR)
+                cursor.fast_executemany = sizes is not None
+                cursor.setinputsizes(sizes)
+                cursor.executemany(sql, chunk)
+        finally:
+            with contextlib.suppress(self._pyodbc.Error):  # a broken connection: the first error tells why
+                cursor.close()
 
     def close(self) -> None:
         connection, self._connection = self._connection, None

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import struct
 import uuid
 
 import pytest
@@ -15,7 +14,6 @@ import pytest
 from shared.common.errors import StoreError
 from shared.common.records import IncomingOrder, IngestBatch, LineState, OrderState
 from shared.config import load_config
-from shared.store import mssql
 from shared.store.ingest_writer import DuplicateIngest
 from shared.store.migrations import SQL_ROOT, load_migrations
 from shared.store.order_store import open_store
@@ -397,163 +395,6 @@ def test_status_counts_states_and_lists_failed_orders(store):
          "next_attempt_at": "2030-01-01T00:01:00.000000+00:00", "parked": False}]
     assert [entry["orders_new"] for entry in status["ingests"]] == [3]
     assert len(store.status(failed_limit=1)["failed_orders"]) == 1
-
-
-# -- secrets -----------------------------------------------------------------------------------------------
-def test_connection_string_and_password_never_shown(tmp_path):
-    # No ODBC driver is installed here, so pyodbc fails to connect: exactly the error path worth checking.
-    secret = "Pa55;w0rd}}x"
-    text = (f"Driver={{ODBC Driver 18 for SQL Server}};Server=tcp:example.database.windows.net,1433;"
-            f"Database=orders;UID=ordersync;PWD={{{secret}}}")
-    config = load_config(DEFAULT_CONFIG)
-    config = dataclasses.replace(config, environment=dataclasses.replace(config.environment, database=text))
-    with pytest.raises(StoreError) as caught:
-        open_store(config)
-    shown = f"{caught.value} {caught.value!r}"
-    assert "example.database.windows.net" in shown
-    assert "Pa55" not in shown and text not in shown and caught.value.__cause__ is None
-    settings = mssql.ConnectionSettings.from_config(text)
-    assert "Pa55" not in repr(settings) and "Pa55" not in str(settings)
-    assert settings.redact(f"login failed for {text} with Pa55;w0rd}}x") == "login failed for *** with ***"
-
-
-# -- SQL Server pieces that run without a server -----------------------------------------------------------
-def test_connection_string_gets_driver_and_encryption_and_token_auth():
-    settings = mssql.ConnectionSettings.from_config("Server=tcp:db.example.net,1433;Database=orders")
-    assert settings.connection_string == ("Driver={ODBC Driver 18 for SQL Server};"
-                                          "Server=tcp:db.example.net,1433;Database=orders;Encrypt=yes")
-    assert settings.uses_token and settings.describe() == "tcp:db.example.net,1433/orders"
-    kept = mssql.ConnectionSettings.from_config("DRIVER={ODBC Driver 17 for SQL Server};SERVER=x;ENCRYPT=no;"
-                                                "Authentication=ActiveDirectoryMsi")
-    assert kept.connection_string == "DRIVER={ODBC Driver 17 for SQL Server};SERVER=x;ENCRYPT=no;" \
-                                     "Authentication=ActiveDirectoryMsi"
-    assert not kept.uses_token
-    assert not mssql.ConnectionSettings.from_config("Server=x;Uid=u;Pwd=p").uses_token
-    with pytest.raises(StoreError, match="malformed"):
-        mssql.ConnectionSettings.from_config("Server=x;Pwd={never closed")
-
-
-def test_access_token_struct_is_length_prefixed_utf16():
-    token = "eyJ0eXAiOiJKV1QiLCJhbGciOi.payload.signature"
-    packed = mssql.access_token_struct(token)
-    (length,) = struct.unpack_from("<I", packed)
-    assert length == 2 * len(token) == len(packed) - 4
-    assert packed[4:] == bytes(byte for char in token.encode() for byte in (char, 0))  # byte, then zero
-    assert packed[4:].decode("utf-16-le") == token
-
-
-def odbc_error(number: int, sqlstate: str = "42000"):
-    """A real pyodbc exception carrying a SQL Server error number the way the driver formats it."""
-    import pyodbc
-
-    return pyodbc.OperationalError(sqlstate, f"[{sqlstate}] [Microsoft][ODBC Driver 18 for SQL Server]"
-                                             f"[SQL Server]Something happened. ({number}) (SQLExecDirectW)")
-
-
-@pytest.mark.parametrize("number", sorted(mssql.TRANSIENT_ERROR_NUMBERS))
-def test_documented_transient_errors_are_retried(number):
-    sleeps, calls = [], []
-
-    def flaky():
-        calls.append(1)
-        if len(calls) < 3:
-            raise odbc_error(number)
-        return "done"
-
-    assert mssql.call_with_retries(flaky, mssql.RetryPolicy(attempts=5), sleep=sleeps.append,
-                                   jitter=lambda: 0.5) == "done"
-    assert len(calls) == 3 and sleeps == [0.75, 1.5]
-
-
-@pytest.mark.parametrize("number", [2627, 208, 547, 18456])  # duplicate key, bad object, FK, login failed
-def test_other_errors_are_not_retried(number):
-    calls = []
-
-    def failing():
-        calls.append(1)
-        raise odbc_error(number)
-
-    with pytest.raises(Exception, match=f"\\({number}\\)"):
-        mssql.call_with_retries(failing, mssql.RetryPolicy(), sleep=lambda _: pytest.fail("slept"))
-    assert len(calls) == 1
-
-
-def test_retries_are_bounded_and_delays_capped():
-    sleeps, calls = [], []
-
-    def always_busy():
-        calls.append(1)
-        raise odbc_error(40501)
-
-    policy = mssql.RetryPolicy(attempts=6, base_seconds=2, max_seconds=10)
-    with pytest.raises(Exception, match="40501"):
-        mssql.call_with_retries(always_busy, policy, sleep=sleeps.append, jitter=lambda: 1.0)
-    assert len(calls) == 6
-    assert sleeps == [2, 4, 8, 10, 10]
-    assert all(policy.delay(retry, 0.0) == min(10, 2 * 2 ** (retry - 1)) / 2 for retry in range(1, 6))
-
-
-class FakeConnection:
-    """Stands in for a pyodbc connection: no SQL Server (nor its ODBC driver) can run here."""
-
-    def __init__(self, failures: list):
-        self.failures, self.executed, self.closed = failures, [], False
-        self.rolled_back = self.committed = 0
-
-    def execute(self, sql, *params):
-        if self.failures:
-            raise self.failures.pop(0)
-        self.executed.append((sql, params))
-        return self
-
-    def commit(self):
-        self.committed += 1
-
-    def rollback(self):
-        self.rolled_back += 1
-
-    def close(self):
-        self.closed = True
-
-
-def test_sql_server_backend_retries_connect_and_whole_transaction(monkeypatch):
-    import pyodbc
-
-    from shared.store.migrations import Tables
-    from shared.store.order_store import OrderStore
-
-    failures = [odbc_error(40197)]  # the first statement fails: run the transaction again, newly connected
-    connections, connect_calls = [], []
-
-    def connect(text, autocommit, attrs_before):
-        connect_calls.append(attrs_before)
-        if len(connect_calls) == 1:
-            raise odbc_error(40613, "08001")  # database not currently available: retry the connect
-        connections.append(FakeConnection(failures))
-        return connections[-1]
-
-    monkeypatch.setattr(pyodbc, "connect", connect)
-    monkeypatch.setattr(mssql, "entra_access_token", lambda: "tok")
-    backend = mssql.MssqlBackend(mssql.ConnectionSettings.from_config("Server=x;Database=y"),
-                                 mssql.RetryPolicy(attempts=3, base_seconds=0, max_seconds=0))
-    assert connect_calls[-1] == {mssql.SQL_COPT_SS_ACCESS_TOKEN: mssql.access_token_struct("tok")}
-    store = OrderStore(backend, Tables.of(load_config(DEFAULT_CONFIG).environment), max_attempts=5)
-    runs = []
-
-    def work():
-        runs.append(1)
-        store.execute("UPDATE [X] SET sync_state = ? WHERE record_uuid = ?", ("NEW", "u1"))
-        return "ok"
-
-    assert store.run_in_transaction(work) == "ok"
-    assert len(runs) == 2 and len(connect_calls) == 3
-    assert connections[0].closed and connections[0].rolled_back == 1
-    assert connections[1].executed == [("UPDATE [X] SET sync_state = ? WHERE record_uuid = ?", ("NEW", "u1"))]
-    assert connections[1].committed == 1
-    failures.append(odbc_error(2627))
-    with pytest.raises(StoreError, match="mssql database error: .*2627"):
-        store.run_in_transaction(work)
-    assert len(connect_calls) == 3  # a permanent error is not retried and keeps the connection
 
 
 def test_sync_state_keeps_the_last_value_of_each_name(store):

@@ -77,10 +77,11 @@ class ClaimsMixin(OrderReadsMixin):
 
         return self.run_in_transaction(claim)
 
-    def release_claim(self, claim_id: str) -> None:
-        self.run_in_transaction(lambda: self.execute(
+    def release_claim(self, claim_id: str) -> int:
+        """Free the orders this claim still holds; how many it held."""
+        return self.run_in_transaction(lambda: self.execute(
             f"UPDATE {self.orders_table} SET claim_id = NULL, claimed_until = NULL WHERE claim_id = ?",
-            (claim_id,)))
+            (claim_id,)).rowcount)
 
     def load_batch(self, record_uuids: Sequence[str], *, claim_id: str | None = None
                    ) -> tuple[list[OrderRow], list[LineRow]]:

@@ -77,8 +77,9 @@ class _IngestWriter:
             elif existing.row_hash != order.row_hash:
                 changed.append((order, existing))
         self.counts.unchanged = len(batch.orders) - len(new) - len(changed)
-        self.insert_orders(new, columns)
+        new_lines = self.insert_orders(new, columns)
         self.update_orders(changed, columns)
+        self.insert_lines(new_lines)  # lines after every order: the one lock order (orders, then lines)
         self.update_lines(changed)
         counts = self.counts
         try:
@@ -100,7 +101,8 @@ class _IngestWriter:
                           f"WHERE business_key IN ({marks})", keys)
         return {row[0]: _KnownOrder(*row[1:]) for row in rows}
 
-    def insert_orders(self, orders: list, columns: Mapping[str, str]) -> None:
+    def insert_orders(self, orders: list, columns: Mapping[str, str]) -> list[tuple]:
+        """Insert the new orders; returns their lines, to be inserted once every order is written."""
         store = self.store
         names = list(columns)
         head = ["record_uuid", "business_key", "row_hash", "sync_state", "source_file", "ingested_at",
@@ -116,9 +118,9 @@ class _IngestWriter:
             lines.extend((str(uuid.uuid4()), record_uuid, size, qty, LineState.NEW, self.now)
                          for size, qty in order.sizes.items() if qty)
         store.executemany(f"INSERT INTO {store.orders_table} ({quoted}) VALUES ({marks})", rows)
-        self.insert_lines(lines)
         self.counts.new = len(orders)
         self.counts.new_keys = [order.business_key for order in orders]
+        return lines
 
     def insert_lines(self, lines: list[tuple]) -> None:
         self.store.executemany(f"INSERT INTO {self.store.lines_table} (line_uuid, record_uuid, size_code, "

@@ -64,9 +64,13 @@ async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, 
         return summary
     try:
         orders, lines = store.load_batch(taken, claim_id=token)
-        await BatchSync(config, store, client, summary, dry_run=False).run(orders, lines)
+        await BatchSync(config, store.claimed_by(token), client, summary, dry_run=False).run(orders, lines)
     finally:
-        store.release_claim(token)
+        released = store.release_claim(token)
+        if released < len(taken):
+            log.warning("batch %s (%s): %d of its orders were taken over by another worker while it ran (its "
+                        "claim expired); their state was left to that worker", message.claim_id,
+                        message.customer, len(taken) - released)
     return summary
 
 

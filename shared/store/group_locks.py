@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..common.errors import StoreError
 from ..config import name_key
 from .timestamps import timestamp_text
 from .transactions import StoreTransactions
@@ -27,13 +26,17 @@ class GroupLocksMixin(StoreTransactions):
         The row per (board, title) is unique, so workers in different processes serialise on it.
         """
         key = name_key(title)
-        try:
-            self.run_in_transaction(lambda: self.execute(
-                f"INSERT INTO {self.groups_table} (board_id, title_key, title) SELECT ?, ?, ? "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {self.groups_table} WHERE board_id = ? AND title_key = ?)",
-                (board_id, key, title, board_id, key)))
-        except StoreError:
-            pass  # another worker inserted the same title first (the unique key said so); the take decides
+
+        def insert() -> None:
+            try:
+                self.execute(
+                    f"INSERT INTO {self.groups_table} (board_id, title_key, title) SELECT ?, ?, ? WHERE NOT "
+                    f"EXISTS (SELECT 1 FROM {self.groups_table} WHERE board_id = ? AND title_key = ?)",
+                    (board_id, key, title, board_id, key))
+            except self._backend.integrity_errors:
+                pass  # another worker inserted this title first (the unique key said so): the take decides
+
+        self.run_in_transaction(insert)  # any other error (a full disk, a read-only file) ends the sync
 
         def take() -> tuple[bool, str | None]:
             taken = self.execute(

@@ -18,6 +18,7 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from ..common.errors import StoreError
 from ..config import Config
 from ..monday import MondayClient
 from ..store import open_store
@@ -65,13 +66,29 @@ async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, 
     try:
         orders, lines = store.load_batch(taken, claim_id=token)
         await BatchSync(config, store.claimed_by(token), client, summary, dry_run=False).run(orders, lines)
-    finally:
-        released = store.release_claim(token)
-        if released < len(taken):
-            log.warning("batch %s (%s): %d of its orders were taken over by another worker while it ran (its "
-                        "claim expired); their state was left to that worker", message.claim_id,
-                        message.customer, len(taken) - released)
+    except BaseException:
+        _release_claim(store, token, message, len(taken), failing=True)
+        raise
+    _release_claim(store, token, message, len(taken))
     return summary
+
+
+def _release_claim(store: OrderStore, token: str, message: BatchMessage, taken: int, *,
+                   failing: bool = False) -> None:
+    """Free the batch's orders. When the batch is failing already, a release that fails too (the same broken
+    database, most likely) is logged rather than raised, so the first error is the one reported."""
+    try:
+        released = store.release_claim(token)
+    except StoreError as exc:
+        if not failing:
+            raise
+        log.error("batch %s (%s): its claim could not be released (%s); its orders are planned again when "
+                  "the claim expires", message.claim_id, message.customer, exc)
+        return
+    if released < taken:
+        log.warning("batch %s (%s): %d of its orders were taken over by another worker while it ran (its "
+                    "claim expired); their state was left to that worker", message.claim_id, message.customer,
+                    taken - released)
 
 
 def run_sync(config: Config, *, customer: str | None = None, limit: int | None = None, dry_run: bool = False,

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from ..common.errors import StoreError
 from ..config import Config, name_key
 from ..monday import MondayClient
 from .planner import utc_now
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
 
 GROUP_LOCK_SECONDS = 120  # a worker that died holding a group title's lock frees it after this
 GROUP_LOCK_POLL_SECONDS = 0.05
+# Longer than a dead holder's lock lasts: a lock still taken after this is a fault, not a queue to wait in.
+GROUP_LOCK_WAIT_SECONDS = 2 * GROUP_LOCK_SECONDS
 
 
 class GroupTitles:
@@ -56,12 +60,16 @@ class GroupTitles:
         the one that comes second finds the group the first one made instead of making a twin.
         """
         board_id, token = self.config.environment.board_id, uuid.uuid4().hex
+        give_up = time.monotonic() + GROUP_LOCK_WAIT_SECONDS
         while True:
             now = utc_now()
             acquired, recorded_id = self.store.lock_group(board_id, title, token, now,
                                                           now + timedelta(seconds=GROUP_LOCK_SECONDS))
             if acquired:
                 break
+            if time.monotonic() >= give_up:
+                raise StoreError(f"group {title!r} of board {board_id}: its lock in the store was not free "
+                                 f"within {GROUP_LOCK_WAIT_SECONDS:g} s; the batch's orders stay pending")
             await asyncio.sleep(GROUP_LOCK_POLL_SECONDS)
         try:
             yield recorded_id

@@ -26,6 +26,8 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         counts = status[kind]
         print(f"{kind + ':':<8}" + "  ".join(f"{state} {count}" for state, count in counts.items())
               + f"  ({sum(counts.values())} in all)")
+    if status.get("daily_limit_until"):
+        print(f"monday: the daily call limit is spent; sync paused until {status['daily_limit_until']}")
     failed, ingests = status["failed_orders"], status["ingests"]
     print(f"failed orders: {len(failed) or 'none'}")
     if failed:

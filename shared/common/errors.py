@@ -1,5 +1,9 @@
 """Failure types. Callers decide by type, never by message text."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
 
 class OrderSyncError(Exception):
     """Base of every error this package raises on purpose."""
@@ -30,7 +34,11 @@ class MondayTransientError(MondayError):
 
 
 class DailyLimitExceeded(MondayTransientError):
-    """The account's daily call limit is spent; work stays pending until it resets."""
+    """The account's daily call limit is spent; work stays pending until it resets at ``resets_at`` (UTC)."""
+
+    def __init__(self, message: str, resets_at: datetime):
+        super().__init__(message)
+        self.resets_at = resets_at
 
 
 class MondayPermanentError(MondayError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 _ALIAS = re.compile(r"^m(\d+)$")
@@ -65,7 +66,7 @@ def _problem_of(error: Mapping[str, Any], status: int | str = 200) -> Problem:
         retry_in = extensions["error_data"].get("retry_in_seconds")
     wait = float(retry_in) if isinstance(retry_in, int | float) else None
     if code in _DAILY_CODES:
-        return Problem("daily", message, code)
+        return Problem("daily", message, code, wait)
     if code in _BUDGET_CODES:
         return Problem("budget", message, code, wait)
     if code in _RATE_CODES or code_status == 429 or status == 429:
@@ -96,6 +97,8 @@ def classify(status: int | str, headers: Mapping[str, str], payload: Any) -> Pro
     if status == 409:  # the same Idempotency-Key is still being processed
         return Problem("busy", "HTTP 409: the same write is still in progress", wait=retry_after or 1.0,
                         maybe_applied=True)
+    if status == 429 and problem is not None and problem.kind == "daily":
+        return problem
     if status == 429:
         problem = problem if problem and problem.kind in ("budget", "rate") else Problem("rate", "HTTP 429")
         problem.wait = problem.wait if problem.wait is not None else (retry_after or 10.0)
@@ -110,6 +113,15 @@ def classify(status: int | str, headers: Mapping[str, str], payload: Any) -> Pro
         return problem
     detail = problem.message if problem else (payload if isinstance(payload, str) else "no details")
     return Problem("permanent", f"HTTP {status}: {detail}", problem.code if problem else None)
+
+
+def daily_limit_reset(problem: Problem, headers: Mapping[str, str], now: datetime) -> datetime:
+    """When the spent daily call limit resets: in the answer's ``retry_in_seconds`` or ``Retry-After``, else
+    at the next midnight UTC, when monday resets it."""
+    wait = problem.wait if problem.wait is not None else _seconds(headers.get("Retry-After"))
+    if wait is not None and wait > 0:
+        return now + timedelta(seconds=wait)
+    return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
 
 
 def split_errors(payload: Mapping[str, Any]) -> tuple[dict | None, dict[str, Problem]]:

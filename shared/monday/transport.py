@@ -13,13 +13,14 @@ import logging
 import os
 import random
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 
 from ..common.errors import DailyLimitExceeded, MondayPermanentError, MondayTransientError
 from ..config import Config
-from .answers import Problem, RequestFailed, classify, split_errors
+from .answers import Problem, RequestFailed, classify, daily_limit_reset, split_errors
 from .budget import BudgetSeen, ComplexityBudget
 from .documents import document
 from .records import ClientStats
@@ -125,8 +126,10 @@ class Transport:
                     self.budget.exhausted(problem.wait or 60.0)
                     problem.wait = 0.0  # reserve() already waits for the reset
             elif problem.kind == "daily":
+                resets_at = daily_limit_reset(problem, answer_headers, datetime.now(UTC))
                 raise DailyLimitExceeded(f"monday's daily call limit is spent ({problem.message}); the work "
-                                         f"stays pending until the limit resets")
+                                         f"stays pending until it resets at {resets_at:%Y-%m-%d %H:%M} UTC",
+                                         resets_at)
             elif problem.kind == "permanent":
                 raise MondayPermanentError(f"monday refused {operation}: {problem.message}")
         raise RequestFailed(problem, maybe_applied)

@@ -8,12 +8,13 @@ from ..common.errors import StoreError
 from ..common.records import CUSTOMER_COLUMN, LineState, OrderState
 from .ingest_log import LOG_COLUMNS, IngestLogEntry
 from .schema import SchemaMixin
+from .sync_state import SyncStateMixin
 
 ORDER_STATES = (OrderState.NEW, OrderState.CHANGED, OrderState.CLAIMED, OrderState.SYNCED, OrderState.FAILED)
 LINE_STATES = (LineState.NEW, LineState.CHANGED, LineState.REMOVED, LineState.SYNCED, LineState.FAILED)
 
 
-class StatusMixin(SchemaMixin):
+class StatusMixin(SchemaMixin, SyncStateMixin):
     """The status report of :class:`OrderStore`."""
 
     def status(self, failed_limit: int = 50, ingest_limit: int = 10) -> dict:
@@ -42,6 +43,9 @@ class StatusMixin(SchemaMixin):
             "lines": self._state_counts(self.lines_table, LINE_STATES),
             "failed_orders": failed,
             "ingests": [IngestLogEntry(*row).to_dict() for row in self.query(sql, params)],
+            # the sync is paused until then (monday's daily call limit is spent); None when it is not
+            "daily_limit_until": self.daily_limit_until() if self.table_columns(self.tables.sync_state)
+            else None,
         }
 
     def _state_counts(self, table: str, states: Sequence[str]) -> dict[str, int]:

@@ -4,11 +4,14 @@ monday operation costs or until when monday's daily call limit is spent. Last wr
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .timestamps import timestamp_text
 from .transactions import StoreTransactions
 
 MAX_STATE_NAME = 200
 MAX_STATE_VALUE = 4000
+DAILY_LIMIT_UNTIL = "monday.daily_limit_until"  # when monday's spent daily call limit resets (UTC timestamp)
 
 
 class SyncStateMixin(StoreTransactions):
@@ -44,3 +47,12 @@ class SyncStateMixin(StoreTransactions):
                 update()
 
         self.run_in_transaction(write)
+
+    def pause_for_daily_limit(self, until: datetime) -> None:
+        """monday's daily call limit is spent until ``until``: nothing is planned or sent before then."""
+        self.write_state(DAILY_LIMIT_UNTIL, timestamp_text(until))
+
+    def daily_limit_until(self, now: datetime | None = None) -> str | None:
+        """When the spent daily call limit resets, while that is still ahead of ``now``; else None."""
+        until = self.read_state(DAILY_LIMIT_UNTIL)
+        return until if until is not None and until > timestamp_text(now) else None

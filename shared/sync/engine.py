@@ -18,7 +18,7 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from ..common.errors import StoreError
+from ..common.errors import DailyLimitExceeded, StoreError
 from ..config import Config
 from ..monday import MondayClient
 from ..store import open_store
@@ -36,21 +36,41 @@ BATCHES_AT_ONCE = 4  # run_sync: batches in flight together, sharing the client'
 
 async def sync_batch(config: Config, store: OrderStore, client: MondayClient, message: BatchMessage, *,
                      dry_run: bool = False) -> RunSummary:
-    """Mirror the orders the message names; per-record failures are in the summary, never raised."""
+    """Mirror the orders the message names; per-record failures are in the summary, never raised.
+
+    While monday's daily call limit is spent (the store remembers until when) nothing is sent: the batch's
+    orders are released and stay pending. Meeting the limit mid-batch records the pause and ends the batch
+    the same way; the summary says until when (``daily_limit_until``).
+    """
+    summary = RunSummary(dry_run=dry_run, batches=1)
+    paused_until = store.daily_limit_until(utc_now())
+    if paused_until is not None:
+        if not dry_run:
+            store.release_claim(message.claim_id)
+        log.info("batch %s (%s): monday's daily call limit is spent until %s; its %d orders stay pending",
+                 message.claim_id, message.customer, paused_until, len(message.record_uuids))
+        summary.batches, summary.daily_limit_until = 0, paused_until
+        return summary.finish()
     before = _client_counts(client)
-    summary = await _sync_orders(config, store, client, message, dry_run)
+    try:
+        await _sync_orders(config, store, client, message, summary, dry_run)
+    except DailyLimitExceeded as exc:
+        store.pause_for_daily_limit(exc.resets_at)
+        summary.daily_limit_until = store.daily_limit_until(utc_now())
+        log.warning("batch %s (%s): monday's daily call limit is spent (DailyLimitExceeded) until %s; what "
+                    "was written is saved, the rest stays pending and nothing is sent before then",
+                    message.claim_id, message.customer, summary.daily_limit_until)
     summary.requests, summary.complexity, summary.rate_limited = (
         after - then for after, then in zip(_client_counts(client), before, strict=True))
     return summary.finish()
 
 
 async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, message: BatchMessage,
-                       dry_run: bool) -> RunSummary:
-    summary = RunSummary(dry_run=dry_run, batches=1)
+                       summary: RunSummary, dry_run: bool) -> None:
     if dry_run:  # reads only: no claim taken, nothing written to monday or the store
         orders, lines = store.load_batch(message.record_uuids)
         await BatchSync(config, store, client, summary, dry_run=True).run(orders, lines)
-        return summary
+        return
     token = uuid.uuid4().hex
     now = utc_now()
     taken = store.claim_orders(message.record_uuids, token, now,
@@ -62,7 +82,7 @@ async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, 
                  len(message.record_uuids))
     if not taken:
         summary.batches, summary.batches_skipped = 0, 1
-        return summary
+        return
     try:
         orders, lines = store.load_batch(taken, claim_id=token)
         await BatchSync(config, store.claimed_by(token), client, summary, dry_run=False).run(orders, lines)
@@ -70,7 +90,6 @@ async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, 
         _release_claim(store, token, message, len(taken), failing=True)
         raise
     _release_claim(store, token, message, len(taken))
-    return summary
 
 
 def _release_claim(store: OrderStore, token: str, message: BatchMessage, taken: int, *,
@@ -105,6 +124,9 @@ async def _run_sync(config: Config, customer: str | None, limit: int | None, dry
     summary = RunSummary(dry_run=dry_run)
     with open_store(config) as store:
         store.migrate()
+        summary.daily_limit_until = store.daily_limit_until(utc_now())
+        if summary.daily_limit_until is not None:  # monday would refuse every call: make none
+            return summary.finish()
         plan = preview_batches if dry_run else plan_batches
         messages = plan(config, store, customer=customer, limit=limit)
         async with MondayClient(config, url=url, token=token) as client:

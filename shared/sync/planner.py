@@ -8,6 +8,7 @@ claim whose worker died expires after ``[sync].claim_timeout_seconds`` and the o
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from ..config import Config, SyncSettings
 
 if TYPE_CHECKING:
     from ..store import OrderStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,13 @@ def cut_batches(pending: Iterable[tuple[str, str]], per_message: int) -> list[tu
 
 def plan_batches(config: Config, store: OrderStore, *, now: datetime | None = None,
                  customer: str | None = None, limit: int | None = None) -> list[BatchMessage]:
-    """Claim every order that needs work now; return the messages that name them (one claim per message)."""
+    """Claim every order that needs work now; return the messages that name them (one claim per message).
+    Nothing while monday's daily call limit is spent: a message planned then could only fail."""
     now = now or utc_now()
+    paused_until = store.daily_limit_until(now)
+    if paused_until is not None:
+        log.info("monday's daily call limit is spent until %s: nothing is planned before then", paused_until)
+        return []
     claimed_until = now + timedelta(seconds=config.sync.claim_timeout_seconds)
     messages = []
     for batch_customer, uuids in _pending_batches(config, store, now, customer, limit):

@@ -41,12 +41,13 @@ class RunSummary:
     requests: int = 0
     complexity: int = 0
     rate_limited: int = 0  # 429 answers seen (the client waited and retried)
+    daily_limit_until: str | None = None  # monday's daily call limit is spent until then: the run paused
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.daily_limit_until is None
 
     @property
     def records_written(self) -> int:
@@ -84,6 +85,8 @@ class RunSummary:
         for key in other.parked:
             self.add_parked(key)
         self.dry_run = self.dry_run or other.dry_run
+        self.daily_limit_until = max(filter(None, (self.daily_limit_until, other.daily_limit_until)),
+                                     default=None)
         self.started_at = min(self.started_at, other.started_at)
         ends = [end for end in (self.finished_at, other.finished_at) if end is not None]
         self.finished_at = max(ends) if ends else None
@@ -127,5 +130,9 @@ class RunSummary:
         if self.parked:
             lines.append(f"  parked (waiting for a person; fix the data, ingest again): {len(self.parked)}")
             lines.extend(f"    {key}" for key in self.parked)
-        lines.append("  result: " + ("OK" if self.ok else f"FAILED ({len(self.failed)} records failed)"))
+        if self.daily_limit_until:
+            lines.append(f"  PAUSED: monday's daily call limit is spent until {self.daily_limit_until}; "
+                         f"nothing is sent before then, and the orders not synced stay pending")
+        lines.append("  result: " + ("OK" if self.ok else f"FAILED ({len(self.failed)} records failed)"
+                                     if self.failed else "PAUSED (monday's daily call limit)"))
         return "\n".join(lines)

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import random
+import tomllib
 
 import pytest
 
@@ -68,12 +69,31 @@ def test_row_hash_ignores_column_order_and_blank_versus_absent_columns(config):
     assert only_order(config, row, header=without_notes).row_hash == reference.row_hash
 
 
-@pytest.mark.parametrize("change", [
-    {"M": 21}, {"L": 1}, {"S": 0}, {"NOTES": "Rush"}, {"CUSTOMER PRICE": 12.51},
-    {"ETA CUSTOMER WAREHOUSE DATE": datetime.date(2026, 9, 2)}, {"CUSTOMER COLOUR DESCRIPTION": "navy"},
-])
-def test_row_hash_changes_with_real_changes(config, change):
-    assert only_order(config, order(1, **change)).row_hash != only_order(config, order(1)).row_hash
+# Every column: the corpus row's, and those an environment maps to monday that the corpus lacks; another
+# value for each.
+EVERY_COLUMN = {**order(1), "PO NUMBER": "PO-1", "CUSTOMER SEASON": "SS27", "ORDER TYPE": "ACTIVE",
+                "EX FACTORY DATE": datetime.date(2026, 8, 1), "AAG SEASON": "2027SS"}
+ANOTHER_VALUE = {"AAG ORDER NUMBER": "AAG-2", "CUSTOMER NAME": "TITLE NINE", "CUSTOMER STYLE": "ST-2",
+                 "CUSTOMER COLOUR DESCRIPTION": "navy", "PLANNED DELIVERY METHOD": "AIR",
+                 "ETA CUSTOMER WAREHOUSE DATE": datetime.date(2026, 9, 2), "UNIT OF MEASURE": "PK", "S": 11,
+                 "M": 0, "L": 1, "TOTAL QTY": 31, "NOTES": "Rush", "CUSTOMER PRICE": 12.51,
+                 "PO NUMBER": "PO-2", "CUSTOMER SEASON": "FW27", "ORDER TYPE": "CANCELLED",
+                 "EX FACTORY DATE": datetime.date(2026, 8, 2), "AAG SEASON": "2027FW"}
+EVERY_HEADER = [*HEADER, *(name for name in EVERY_COLUMN if name not in HEADER)]
+
+
+def test_the_row_hash_cases_cover_every_mapped_column():
+    environments = tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))["environments"]
+    for name in environments:
+        assert set(load_config(DEFAULT_CONFIG, name).environment.item_columns) <= set(EVERY_COLUMN), name
+    assert set(ANOTHER_VALUE) == set(EVERY_COLUMN)
+
+
+@pytest.mark.parametrize("column", sorted(EVERY_COLUMN))
+def test_row_hash_changes_with_a_change_in_any_column(config, column):
+    changed = {**EVERY_COLUMN, column: ANOTHER_VALUE[column]}
+    before = only_order(config, EVERY_COLUMN, header=EVERY_HEADER)
+    assert only_order(config, changed, header=EVERY_HEADER).row_hash != before.row_hash
 
 
 def test_row_hash_definition_is_what_the_docs_say():

@@ -4,10 +4,11 @@ The worker takes the batch's claim with its own token (a duplicate delivery find
 reads the orders' current rows, asks :mod:`.plan` what to write, and sends it: the customer's
 groups, then the items (after adopting any the board already holds under the order's key), then the
 subitems (after adopting any the parent already holds under the same name). Each success is written back to
-the store as monday answers; a failed record gets FAILED, its attempt count, monday's message and its next
-retry time, and never stops the others. Only failures of monday itself (down, budget spent past the retries,
-daily limit) end a batch early: they are raised after the claim is released, with the unfinished records
-left pending.
+the store as monday answers, under the worker's claim; a failed record gets FAILED, its attempt count,
+monday's message and its next retry time, and never stops the others. Failures of monday itself (down,
+budget spent past the retries, a refused token) and of the store end a batch early: they are raised after the
+claim is released, with the unfinished records left pending. monday's daily call limit ends it too, but is
+not raised: the store remembers until when it is spent, and nothing is planned or sent before then.
 """
 
 from __future__ import annotations

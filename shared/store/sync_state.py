@@ -48,9 +48,12 @@ class SyncStateMixin(StoreTransactions):
 
         self.run_in_transaction(write)
 
-    def pause_for_daily_limit(self, until: datetime) -> None:
-        """monday's daily call limit is spent until ``until``: nothing is planned or sent before then."""
-        self.write_state(DAILY_LIMIT_UNTIL, timestamp_text(until))
+    def pause_for_daily_limit(self, until: datetime) -> str:
+        """monday's daily call limit is spent until ``until``: nothing is planned or sent before then. The
+        time as stored (and as ``daily_limit_until`` gives it back)."""
+        text = timestamp_text(until)
+        self.write_state(DAILY_LIMIT_UNTIL, text)
+        return text
 
     def daily_limit_until(self, now: datetime | None = None) -> str | None:
         """When the spent daily call limit resets, while that is still ahead of ``now``; else None."""

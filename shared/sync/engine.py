@@ -56,8 +56,7 @@ async def sync_batch(config: Config, store: OrderStore, client: MondayClient, me
     try:
         await _sync_orders(config, store, client, message, summary, dry_run)
     except DailyLimitExceeded as exc:
-        store.pause_for_daily_limit(exc.resets_at)
-        summary.daily_limit_until = store.daily_limit_until(utc_now())
+        summary.daily_limit_until = store.pause_for_daily_limit(exc.resets_at)
         log.warning("batch %s (%s): monday's daily call limit is spent (DailyLimitExceeded) until %s; what "
                     "was written is saved, the rest stays pending and nothing is sent before then",
                     message.claim_id, message.customer, summary.daily_limit_until)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..monday import MondayClient
 from ..store import open_store
+from ..telemetry import SYNC_BATCH, annotate, stage_run
 from .batch import BatchSync, all_done
 from .planner import BatchMessage, plan_batches, preview_batches, utc_now
 from .summary import RunSummary
@@ -35,17 +36,26 @@ BATCHES_AT_ONCE = 4  # run_sync: batches in flight together, sharing the client'
 
 async def sync_batch(config: Config, store: OrderStore, client: MondayClient, message: BatchMessage, *,
                      dry_run: bool = False) -> RunSummary:
-    """Mirror the orders the message names; per-record failures are in the summary, never raised."""
+    """Mirror the orders the message names; per-record failures are in the summary, never raised.
+
+    Its telemetry (span and ``ordersync.sync_batch`` event) continues the trace the message carries.
+    """
     before = _client_counts(client)
-    summary = await _sync_orders(config, store, client, message, dry_run)
-    summary.requests, summary.complexity, summary.rate_limited = (
-        after - then for after, then in zip(_client_counts(client), before, strict=True))
-    return summary.finish()
+    summary = RunSummary(dry_run=dry_run, batches=1)
+    with stage_run(SYNC_BATCH, traceparent=message.traceparent, enabled=not dry_run,
+                   customer=message.customer, claim=message.claim_id) as run:
+        try:
+            await _sync_orders(config, store, client, message, summary)
+        finally:  # a batch monday stopped still reports what it wrote
+            summary.requests, summary.complexity, summary.rate_limited = (
+                after - then for after, then in zip(_client_counts(client), before, strict=True))
+            run.record_summary(summary.finish().to_dict())
+    return summary
 
 
 async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, message: BatchMessage,
-                       dry_run: bool) -> RunSummary:
-    summary = RunSummary(dry_run=dry_run, batches=1)
+                       summary: RunSummary) -> RunSummary:
+    dry_run = summary.dry_run
     if dry_run:  # reads only: no claim taken, nothing written to monday or the store
         orders, lines = store.load_batch(message.record_uuids)
         await BatchSync(config, store, client, summary, dry_run=True).run(orders, lines)
@@ -64,6 +74,7 @@ async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, 
         return summary
     try:
         orders, lines = store.load_batch(taken, claim_id=token)
+        annotate(keys=[order.business_key for order in orders])  # "what happened to order X" in KQL
         await BatchSync(config, store, client, summary, dry_run=False).run(orders, lines)
     finally:
         store.release_claim(token)

@@ -96,7 +96,9 @@ def classify(status: int | str, headers: Mapping[str, str], payload: Any) -> Pro
     if status == 409:  # the same Idempotency-Key is still being processed
         return Problem("busy", "HTTP 409: the same write is still in progress", wait=retry_after or 1.0,
                         maybe_applied=True)
-    if status == 429:
+    if status == 429:  # the daily limit too comes as a 429: it must end the run, not wait for midnight
+        if problem and problem.kind == "daily":
+            return problem
         problem = problem if problem and problem.kind in ("budget", "rate") else Problem("rate", "HTTP 429")
         problem.wait = problem.wait if problem.wait is not None else (retry_after or 10.0)
         return problem

@@ -46,14 +46,15 @@ class StatusMixin(SchemaMixin):
 
     def backlog(self) -> tuple[int, int]:
         """(pending, parked) orders: pending ones have monday work left that later plans take up by themselves
-        (new, changed, or failed fewer than max_attempts times, the order or one of its lines); parked ones
-        failed max_attempts times (the order or a line) and wait for a person. An order may be both."""
+        (new, changed, or failed fewer than max_attempts times; for a synced order, one of its lines); parked
+        ones failed max_attempts times (the order or a line) and wait for a person."""
         line = f"EXISTS (SELECT 1 FROM {self.lines_table} l WHERE l.record_uuid = o.record_uuid AND "
         retried_lines = (LineState.FAILED, LineState.REMOVED)  # REMOVED: a subitem delete that failed
-        pending = (f"o.sync_state IN (?, ?) OR (o.sync_state = ? AND o.sync_attempts < ?) OR {line}"
-                   f"(l.sync_state IN (?, ?) OR (l.sync_state IN (?, ?) AND l.sync_attempts < ?)))",
+        retried_line = "l.sync_state IN (?, ?) OR (l.sync_state IN (?, ?) AND l.sync_attempts < ?)"
+        pending = (f"o.sync_state IN (?, ?) OR (o.sync_state = ? AND o.sync_attempts < ?) "
+                   f"OR (o.sync_state = ? AND {line}({retried_line})))",
                    (OrderState.NEW, OrderState.CHANGED, OrderState.FAILED, self.max_attempts,
-                    LineState.NEW, LineState.CHANGED, *retried_lines, self.max_attempts))
+                    OrderState.SYNCED, LineState.NEW, LineState.CHANGED, *retried_lines, self.max_attempts))
         parked = (f"(o.sync_state = ? AND o.sync_attempts >= ?) OR {line}"
                   f"l.sync_state IN (?, ?) AND l.sync_attempts >= ?)",
                   (OrderState.FAILED, self.max_attempts, *retried_lines, self.max_attempts))

@@ -21,6 +21,7 @@ from .metrics import record_backlog, record_sync_counts
 from .providers import tracer
 from .tracing import context_of
 
+_NOT_COUNTS = {"duration_seconds", "records_per_second"}  # the run's own duration_ms says it
 _current: ContextVar[StageRun | None] = ContextVar("ordersync_stage_run", default=None)
 
 
@@ -42,8 +43,8 @@ class StageRun:
         outcome ``ok`` unless a record failed; records written and failed as metrics."""
         failed = summary.get("failed") or []
         counts = {name: len(value) if isinstance(value, list | tuple) else value
-                  for name, value in summary.items()
-                  if isinstance(value, int | float | list | tuple) and name != "records_per_second"}
+                  for name, value in summary.items() if name not in _NOT_COUNTS
+                  and isinstance(value, int | float | list | tuple) and not isinstance(value, bool)}
         self.record(**counts, outcome="ok" if not failed else "failed", daily_limit=False)
         if self.enabled:
             record_sync_counts(counts, failed, self.values.get("customer"))

@@ -44,7 +44,7 @@ def azure_monitor_options(environ: Mapping[str, str]) -> dict[str, Any] | None:
         # The Azure SDK's spans (blob and queue calls) are dependencies worth having; the web frameworks and
         # HTTP libraries the distro would patch are not used by the app.
         "instrumentation_options": {name: {"enabled": False} for name in (
-            "django", "fastapi", "flask", "psycopg2", "requests", "urllib", "urllib3")},
+            "django", "fastapi", "flask", "httpx", "httpx2", "psycopg2", "requests", "urllib", "urllib3")},
     }
     entra, client_id = managed_identity_client_id(environ.get(AUTHENTICATION_SETTING) or "")
     if entra:

@@ -19,7 +19,8 @@ PACKAGE = ROOT / "shared"
 # A package may import its own modules and those of lower ranks; two packages of one rank never import each
 # other (the store and the monday client know nothing of one another).
 RANKS = {"common": 0, "config": 1, "store": 2, "monday": 2, "excel": 3, "sync": 4, "functions": 5, "demo": 6,
-         "commands": 7, "cli": 8, "__main__": 9, "__init__": 9}
+         "commands": 7, "cli": 8, "__main__": 9, "__init__": 9,
+         "telemetry": 0.5}  # just above common: every stage may record, and it imports common only
 TOP = RANKS["demo"]  # the demo and the command line may start the emulator
 EMULATOR = "monday_emulator"
 MAX_MODULE_LINES = 450

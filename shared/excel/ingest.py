@@ -55,7 +55,8 @@ def ingest_file(config: Config, store, source: str | os.PathLike | bytes, file_n
     return FileReport(
         file_name, ACCEPTED, "", content_hash, parsed.sheet, parsed.header_row, parsed.batch.rows_total,
         counts.new, counts.changed, counts.unchanged, parsed.batch.rows_rejected, counts.lines_new,
-        counts.lines_changed, counts.lines_removed, parsed.rejected_rows, parsed.warnings)
+        counts.lines_changed, counts.lines_removed, parsed.rejected_rows, parsed.warnings,
+        customers=sorted({order.customer for order in parsed.batch.orders}))
 
 
 def _duplicate_message(earlier) -> str:

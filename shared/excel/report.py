@@ -35,6 +35,7 @@ class FileReport:
     lines_removed: int = 0
     rejected_rows: list[RejectedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    customers: list[str] = field(default_factory=list)  # canonical names of the valid rows' customers
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -17,6 +17,7 @@ from azure.core.exceptions import AzureError
 
 from ..common.errors import MondayError, OrderSyncError
 from ..store import open_store
+from ..telemetry import INGEST, PLAN, event_scope, stage_run
 from . import batch_queue, inbox
 from .settings import app_settings, ordersync_config
 
@@ -40,11 +41,16 @@ def _plan_and_queue(reason: str) -> list[BatchMessage]:
     from ..sync import plan_batches
 
     settings, config = app_settings(), ordersync_config()
-    with open_store(config) as store:
-        messages = plan_batches(config, store)
-    # A send failing part-way leaves the unsent batches claimed: their claims expire, they are planned again.
-    queue = batch_queue.host_queue(settings.storage.queue_service, settings.sync_queue)
-    batch_queue.send_batches(queue, messages)
+    with stage_run(PLAN, trigger=reason) as run:  # the messages carry this span's trace context
+        with open_store(config) as store:
+            messages = plan_batches(config, store)
+            run.record_backlog(*store.backlog())
+        run.record(orders=sum(len(message.record_uuids) for message in messages), batches=len(messages),
+                   customers=sorted({message.customer for message in messages}),
+                   claims=[message.claim_id for message in messages])
+        # A send failing part-way leaves unsent batches claimed: the claims expire, they are planned again.
+        queue = batch_queue.host_queue(settings.storage.queue_service, settings.sync_queue)
+        batch_queue.send_batches(queue, messages)
     log.info("planned (%s): %d orders in %d batches onto queue %s", reason,
              sum(len(message.record_uuids) for message in messages), len(messages), settings.sync_queue)
     return messages
@@ -72,7 +78,7 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
         return None
     where = (f"batch {message.claim_id} ({message.customer}, {len(message.record_uuids)} orders, "
              f"delivery {dequeue_count or 1})")
-    with open_store(config) as store:
+    with open_store(config) as store, event_scope(message_id=message_id, delivery=dequeue_count or 1):
         try:
             client = MondayClient(config, url=settings.monday_api_url, token=settings.monday_api_token)
             async with client:
@@ -91,23 +97,31 @@ def ingest_orders(blob_path: str, data: bytes, *, blob_properties: Mapping | Non
 
     settings, config = app_settings(), ordersync_config()
     container, name = inbox.split_blob_path(blob_path)
-    with open_store(config) as store:
-        report = ingest_file(config, store, data, name)
-    destination = settings.rejected_container if report.outcome == REJECTED else settings.archive_container
-    filed = inbox.file_workbook(settings.storage.blob_service, container, name, data, destination,
-                                report.to_dict(), etag=_etag(blob_properties))
-    log.log(logging.WARNING if report.outcome == REJECTED else logging.INFO,
-            "%s: %s (%s new, %s changed, %s rows rejected) -> %s/%s%s", blob_path, report.outcome, report.new,
-            report.changed, report.rejected, filed.container, filed.name,
-            f": {report.message}" if report.message else "")
-    if filed.left_in_inbox:
-        log.info("%s was replaced while it was ingested; the newer upload stays for its own trigger",
-                 blob_path)
-    if report.outcome == ACCEPTED and settings.plan_after_ingest:
-        try:
-            _plan_and_queue(f"after ingest of {name}")
-        except (OrderSyncError, AzureError) as exc:  # the file is filed; the next timer run plans its orders
-            log.warning("planning after the ingest of %s failed (%s); the timer plans its orders", name, exc)
+    with stage_run(INGEST, file=name, blob=blob_path) as run:  # the file's trace; its plan continues it
+        with open_store(config) as store:
+            report = ingest_file(config, store, data, name)
+        run.record(outcome=report.outcome, customer=report.customers, content_hash=report.content_hash,
+                   rows=report.rows, new=report.new, changed=report.changed, unchanged=report.unchanged,
+                   rejected=report.rejected, lines_new=report.lines_new, lines_changed=report.lines_changed,
+                   removed=report.lines_removed, reason=report.message)
+        rejected = report.outcome == REJECTED
+        destination = settings.rejected_container if rejected else settings.archive_container
+        filed = inbox.file_workbook(settings.storage.blob_service, container, name, data, destination,
+                                    report.to_dict(), etag=_etag(blob_properties))
+        run.record(filed=f"{filed.container}/{filed.name}")
+        log.log(logging.WARNING if rejected else logging.INFO,
+                "%s: %s (%s new, %s changed, %s rows rejected) -> %s/%s%s", blob_path, report.outcome,
+                report.new, report.changed, report.rejected, filed.container, filed.name,
+                f": {report.message}" if report.message else "")
+        if filed.left_in_inbox:
+            log.info("%s was replaced while it was ingested; the newer upload stays for its own trigger",
+                     blob_path)
+        if report.outcome == ACCEPTED and settings.plan_after_ingest:
+            try:
+                _plan_and_queue(f"after ingest of {name}")
+            except (OrderSyncError, AzureError) as exc:  # the file is filed; the timer plans its orders
+                log.warning("planning after the ingest of %s failed (%s); the timer plans its orders", name,
+                            exc)
     return report
 
 

@@ -20,6 +20,7 @@ import aiohttp
 
 from ..common.errors import DailyLimitExceeded, MondayPermanentError, MondayTransientError
 from ..config import Config
+from ..telemetry import monday_request
 from .answers import Problem, RequestFailed, classify, daily_limit_reset, split_errors
 from .budget import BudgetSeen, ComplexityBudget
 from .documents import document
@@ -107,7 +108,9 @@ class Transport:
                 try:
                     async with self._slots:
                         reservation.sent_at = self.budget.clock()
-                        status, answer_headers, payload = await self._post(body, headers)
+                        with monday_request(operation, self.url, units) as call:  # span and latency
+                            status, answer_headers, payload = await self._post(body, headers)
+                            call.answered(status, answer_headers, payload)
                     replayed = answer_headers.get("Idempotency-Replayed", "").lower() == "true"
                     seen = BudgetSeen.of(answer_headers, payload, replayed)
                 finally:

@@ -48,6 +48,29 @@ class StatusMixin(SchemaMixin, SyncStateMixin):
             else None,
         }
 
+    def backlog(self) -> tuple[int, int]:
+        """(pending, parked) orders: pending ones have monday work left that later plans take up by themselves
+        (new, changed, or failed fewer than max_attempts times; for a synced order, one of its lines); parked
+        ones failed max_attempts times (the order or a line) and wait for a person."""
+        line = f"EXISTS (SELECT 1 FROM {self.lines_table} l WHERE l.record_uuid = o.record_uuid AND "
+        retried_lines = (LineState.FAILED, LineState.REMOVED)  # REMOVED: a subitem delete that failed
+        retried_line = "l.sync_state IN (?, ?) OR (l.sync_state IN (?, ?) AND l.sync_attempts < ?)"
+        pending = (f"o.sync_state IN (?, ?) OR (o.sync_state = ? AND o.sync_attempts < ?) "
+                   f"OR (o.sync_state = ? AND {line}({retried_line})))",
+                   (OrderState.NEW, OrderState.CHANGED, OrderState.FAILED, self.max_attempts,
+                    OrderState.SYNCED, LineState.NEW, LineState.CHANGED, *retried_lines, self.max_attempts))
+        parked = (f"(o.sync_state = ? AND o.sync_attempts >= ?) OR {line}"
+                  f"l.sync_state IN (?, ?) AND l.sync_attempts >= ?)",
+                  (OrderState.FAILED, self.max_attempts, *retried_lines, self.max_attempts))
+
+        def count() -> tuple[int, int]:
+            pending_count, parked_count = (
+                self.query(f"SELECT COUNT(*) FROM {self.orders_table} o WHERE {where}", params)[0][0]
+                for where, params in (pending, parked))
+            return int(pending_count), int(parked_count)
+
+        return self.run_in_transaction(count, write=False)
+
     def _state_counts(self, table: str, states: Sequence[str]) -> dict[str, int]:
         counts = dict.fromkeys(states, 0)
         counts.update(self.query(f"SELECT sync_state, COUNT(*) FROM {table} GROUP BY sync_state"))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from ..common.errors import StoreError
+from ..telemetry import sql_transaction
 from .dialect import Dialect
 from .migrations import SQL_ROOT, Tables
 
@@ -80,10 +81,11 @@ class StoreTransactions:
             with self.transaction(write):
                 return work()
 
-        try:
-            return self._backend.retrying(attempt)
-        except self._backend.errors as exc:
-            raise StoreError(f"{self.kind} database error: {self._backend.describe_error(exc)}") from None
+        with sql_transaction(self.kind, work):  # one dependency span per transaction, retries included
+            try:
+                return self._backend.retrying(attempt)
+            except self._backend.errors as exc:
+                raise StoreError(f"{self.kind} database error: {self._backend.describe_error(exc)}") from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()):
         return self._backend.execute(sql, params)

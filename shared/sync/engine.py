@@ -23,6 +23,7 @@ from ..common.errors import DailyLimitExceeded, StoreError
 from ..config import Config
 from ..monday import MondayClient
 from ..store import open_store
+from ..telemetry import SYNC_BATCH, annotate, stage_run
 from .batch import BatchSync, all_done
 from .planner import BatchMessage, plan_batches, preview_batches, utc_now
 from .summary import RunSummary
@@ -41,7 +42,8 @@ async def sync_batch(config: Config, store: OrderStore, client: MondayClient, me
 
     While monday's daily call limit is spent (the store remembers until when) nothing is sent: the batch's
     orders are released and stay pending. Meeting the limit mid-batch records the pause and ends the batch
-    the same way; the summary says until when (``daily_limit_until``).
+    the same way; the summary says until when (``daily_limit_until``). Its telemetry (span and
+    ``ordersync.sync_batch`` event) continues the trace the message carries.
     """
     summary = RunSummary(dry_run=dry_run, batches=1)
     paused_until = store.daily_limit_until(utc_now())
@@ -53,16 +55,20 @@ async def sync_batch(config: Config, store: OrderStore, client: MondayClient, me
         summary.batches, summary.daily_limit_until = 0, paused_until
         return summary.finish()
     before = _client_counts(client)
-    try:
-        await _sync_orders(config, store, client, message, summary, dry_run)
-    except DailyLimitExceeded as exc:
-        summary.daily_limit_until = store.pause_for_daily_limit(exc.resets_at)
-        log.warning("batch %s (%s): monday's daily call limit is spent (DailyLimitExceeded) until %s; what "
-                    "was written is saved, the rest stays pending and nothing is sent before then",
-                    message.claim_id, message.customer, summary.daily_limit_until)
-    summary.requests, summary.complexity, summary.rate_limited = (
-        after - then for after, then in zip(_client_counts(client), before, strict=True))
-    return summary.finish()
+    with stage_run(SYNC_BATCH, traceparent=message.traceparent, enabled=not dry_run,
+                   customer=message.customer, claim=message.claim_id) as run:
+        try:
+            await _sync_orders(config, store, client, message, summary, dry_run)
+        except DailyLimitExceeded as exc:
+            summary.daily_limit_until = store.pause_for_daily_limit(exc.resets_at)
+            log.warning("batch %s (%s): monday's daily call limit is spent (DailyLimitExceeded) until %s; "
+                        "what was written is saved, the rest stays pending and nothing is sent before then",
+                        message.claim_id, message.customer, summary.daily_limit_until)
+        finally:  # a batch monday stopped still reports what it wrote
+            summary.requests, summary.complexity, summary.rate_limited = (
+                after - then for after, then in zip(_client_counts(client), before, strict=True))
+            run.record_summary(summary.finish().to_dict())
+    return summary
 
 
 async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, message: BatchMessage,
@@ -85,6 +91,7 @@ async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, 
         return
     try:
         orders, lines = store.load_batch(taken, claim_id=token)
+        annotate(keys=[order.business_key for order in orders])  # "what happened to order X" in KQL
         await BatchSync(config, store.claimed_by(token), client, summary, dry_run=False).run(orders, lines)
     except BaseException:
         _release_claim(store, token, message, len(taken), failing=True)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..config import Config, SyncSettings
+from ..telemetry import current_traceparent
 
 if TYPE_CHECKING:
     from ..store import OrderStore
@@ -29,10 +30,12 @@ class BatchMessage:
     customer: str
     record_uuids: tuple[str, ...]
     planned_at: str  # ISO 8601, UTC
+    traceparent: str | None = None  # W3C trace context of the plan: the sync continues the file's trace
 
     def to_json(self) -> str:
-        return json.dumps({"claim_id": self.claim_id, "customer": self.customer,
-                           "record_uuids": list(self.record_uuids), "planned_at": self.planned_at})
+        body = {"claim_id": self.claim_id, "customer": self.customer, "record_uuids": list(self.record_uuids),
+                "planned_at": self.planned_at}
+        return json.dumps({**body, "traceparent": self.traceparent} if self.traceparent else body)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> BatchMessage:
@@ -51,7 +54,9 @@ class BatchMessage:
         uuids = body["record_uuids"]
         if not isinstance(uuids, list) or not uuids or not all(isinstance(u, str) and u for u in uuids):
             raise ValueError("batch message: record_uuids must be a non-empty list of strings")
-        return cls(body["claim_id"], body["customer"], tuple(uuids), body["planned_at"])
+        traceparent = body.get("traceparent")  # optional: older messages have none, and a bad one is no trace
+        return cls(body["claim_id"], body["customer"], tuple(uuids), body["planned_at"],
+                   traceparent if isinstance(traceparent, str) and traceparent else None)
 
 
 def utc_now() -> datetime:
@@ -90,7 +95,8 @@ def plan_batches(config: Config, store: OrderStore, *, now: datetime | None = No
         claim_id = uuid.uuid4().hex
         taken = store.claim_orders(uuids, claim_id, now, claimed_until)
         if taken:  # another planner may have taken some (or all) between the select and the claim
-            messages.append(BatchMessage(claim_id, batch_customer, tuple(taken), now.isoformat()))
+            messages.append(BatchMessage(claim_id, batch_customer, tuple(taken), now.isoformat(),
+                                         current_traceparent()))
     return messages
 
 

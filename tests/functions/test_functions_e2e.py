@@ -117,8 +117,9 @@ def fast_retries_config(path: Path) -> Path:
 
 # -- playing the host --------------------------------------------------------------------------------------
 
-def deliver_blob(functions, storage: Storage, name: str) -> None:
-    """Invoke ingest_orders as the blob trigger does: the blob's bytes, path, uri, length and properties."""
+def deliver_blob(functions, storage: Storage, name: str, context: func.Context | None = None) -> None:
+    """Invoke ingest_orders as the blob trigger does: the blob's bytes, path, uri, length and properties (and
+    the invocation's context, when the test plays that part of the worker too)."""
     blob = storage.blobs.get_blob_client(storage.inbox, name)
     downloaded = blob.download_blob()
     properties = downloaded.properties
@@ -127,7 +128,7 @@ def deliver_blob(functions, storage: Storage, name: str) -> None:
         blob_properties={"ETag": properties.etag, "ContentLength": properties.size,
                          "ContentType": properties.content_settings.content_type},
         metadata=properties.metadata)
-    functions["ingest_orders"](stream)
+    functions["ingest_orders"](stream, context=context)
 
 
 def tick(functions, past_due: bool = False) -> None:
@@ -144,9 +145,10 @@ def receive_as_host(storage: Storage, queue_name: str | None = None) -> list[tup
             for message in received]
 
 
-def run_queue_function(functions, storage: Storage, message: HostQueueMessage, received) -> None:
+def run_queue_function(functions, storage: Storage, message: HostQueueMessage, received,
+                       context: func.Context | None = None) -> None:
     """Invoke sync_batch; on success delete the message, as the host does (on failure it stays)."""
-    asyncio.run(functions["sync_batch"](message))
+    asyncio.run(functions["sync_batch"](message, context=context))
     storage.raw_queue().delete_message(received)
 
 

@@ -21,8 +21,6 @@ from .bicep import one_resource
 PLATFORM = {
     "FUNCTIONS_WORKER_RUNTIME": "the host's worker language; on Flex Consumption functionAppConfig.runtime",
     "AzureWebJobsStorage__credential": "the host's identity-based connection (managedidentity)",
-    "APPLICATIONINSIGHTS_CONNECTION_STRING": "the host sends its telemetry there",
-    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "the host signs its telemetry in with the identity",
 }
 # Set only in local.settings.json.example.
 LOCAL_ONLY = {

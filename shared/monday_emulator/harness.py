@@ -74,7 +74,7 @@ class Harness:
     @_on_loop
     def subitems(self, parent_id: str) -> list[dict]:
         parent = self.state.items[str(parent_id)]
-        return [self.state.item_dict(s) for s in self.state.visible(parent.subitem_ids)]
+        return [self.state.item_dict(s) for s in self.state.active_subitems(parent)]
 
     @_on_loop
     def duplicates(self, board_id: str, column_id: str) -> dict[str, list[str]]:
@@ -100,6 +100,40 @@ class Harness:
     def add_subitem(self, parent_id: str, name: str, *, values: Mapping[str, Any] | None = None) -> str:
         return self.state.create_subitem(parent_id, name, column_values=dict(values or {}),
                                          create_labels=True).id
+
+    # -- test API: a person changing the board behind the integration's back (no request, no counters) -----
+
+    @_on_loop
+    def delete_item(self, item_id: str) -> None:
+        """Delete an item (its subitems go too) or a subitem, as a person would on the board."""
+        self.state.delete_item(item_id)
+
+    @_on_loop
+    def archive_item(self, item_id: str) -> None:
+        self.state.archive_item(item_id)
+
+    @_on_loop
+    def move_item(self, item_id: str, group_id: str) -> None:
+        self.state.move_item(item_id, group_id)
+
+    @_on_loop
+    def set_values(self, item_id: str, values: Mapping[str, Any]) -> None:
+        """Change an item's or a subitem's columns (``"name"`` renames), values as in column_values."""
+        item = self.state.live_item(item_id)
+        self.state.change_column_values(item.board_id, item.id, dict(values), create_labels=True)
+
+    @_on_loop
+    def duplicate_item(self, item_id: str) -> str:
+        """monday's "duplicate item with its subitems": a new item in the same group, same name and values."""
+        return self.state.duplicate_item(item_id).id
+
+    @_on_loop
+    def empty_board(self, board_id: str) -> int:
+        """Delete every item of a board (a board restored from an old copy, items cleared by hand)."""
+        items = self.state.board_items(str(board_id))
+        for item in items:
+            self.state.delete_item(item.id)
+        return len(items)
 
     # -- test API: what was asked ---------------------------------------------------------------------------
 

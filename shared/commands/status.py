@@ -26,6 +26,8 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         counts = status[kind]
         print(f"{kind + ':':<8}" + "  ".join(f"{state} {count}" for state, count in counts.items())
               + f"  ({sum(counts.values())} in all)")
+    print(f"pending: {status['pending']} orders to sync, {status['to_archive']} to archive, "
+          f"{status['parked']} parked (`retry` makes them due again)")
     failed, ingests = status["failed_orders"], status["ingests"]
     print(f"failed orders: {len(failed) or 'none'}")
     if failed:

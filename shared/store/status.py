@@ -9,7 +9,8 @@ from ..common.records import CUSTOMER_COLUMN, LineState, OrderState
 from .ingest_log import LOG_COLUMNS, IngestLogEntry
 from .schema import SchemaMixin
 
-ORDER_STATES = (OrderState.NEW, OrderState.CHANGED, OrderState.CLAIMED, OrderState.SYNCED, OrderState.FAILED)
+ORDER_STATES = (OrderState.NEW, OrderState.CHANGED, OrderState.CLAIMED, OrderState.SYNCED, OrderState.FAILED,
+                OrderState.REMOVED, OrderState.ARCHIVED)
 LINE_STATES = (LineState.NEW, LineState.CHANGED, LineState.REMOVED, LineState.SYNCED, LineState.FAILED)
 
 
@@ -26,19 +27,28 @@ class StatusMixin(SchemaMixin):
             raise StoreError("the database has no ordersync schema yet: run `python -m shared db migrate`")
         has_customer = CUSTOMER_COLUMN.casefold() in {name.casefold() for name in self.order_columns()}
         customer = self.dialect.quote(CUSTOMER_COLUMN) if has_customer else "NULL"
+        # A failed archive keeps its order REMOVED (it is still to be archived), with its attempts and error.
         sql, params = self.dialect.select_first(
             failed_limit, f"business_key, {customer}, sync_attempts, sync_error, next_attempt_at",
-            f"FROM {self.orders_table} WHERE sync_state = ? ORDER BY updated_at DESC, business_key",
-            (OrderState.FAILED,))
+            f"FROM {self.orders_table} WHERE sync_state = ? OR (sync_state = ? AND sync_attempts > 0) "
+            f"ORDER BY updated_at DESC, business_key", (OrderState.FAILED, OrderState.REMOVED))
         failed = [{"business_key": key, "customer": name, "attempts": attempts, "last_error": error,
                    "next_attempt_at": next_attempt, "parked": attempts >= self.max_attempts}
                   for key, name, attempts, error, next_attempt in self.query(sql, params)]
         sql, params = self.dialect.select_first(
             ingest_limit, ", ".join(LOG_COLUMNS), f"FROM {self.ingest_log_table} ORDER BY ingest_id DESC")
+        orders = self._state_counts(self.orders_table, ORDER_STATES)
+        parked = self.query(f"SELECT COUNT(*) FROM {self.orders_table} WHERE sync_state = ? "
+                            f"AND sync_attempts >= ?", (OrderState.FAILED, self.max_attempts))[0][0]
         return {
             "database": self.kind,
             "schema_version": versions[-1][1],
-            "orders": self._state_counts(self.orders_table, ORDER_STATES),
+            "orders": orders,
+            # waiting for a sync: new, changed and failed-not-parked orders; REMOVED ones wait to be archived
+            "pending": (orders[OrderState.NEW] + orders[OrderState.CHANGED] + orders[OrderState.FAILED]
+                        - parked),
+            "to_archive": orders[OrderState.REMOVED],
+            "parked": parked,
             "lines": self._state_counts(self.lines_table, LINE_STATES),
             "failed_orders": failed,
             "ingests": [IngestLogEntry(*row).to_dict() for row in self.query(sql, params)],

@@ -40,18 +40,55 @@ class WriteBackMixin(StoreTransactions):
     def order_item_gone(self, record_uuid: str, now: datetime) -> None:
         """The order's item was deleted on monday, and its subitems with it: forget their ids so the next
         sync creates them again (sizes waiting for removal have nothing left to remove)."""
+        self.run_in_transaction(lambda: self._forget_item(record_uuid, timestamp_text(now)))
+
+    def _forget_item(self, record_uuid: str, moment: str) -> None:
+        self.execute(
+            f"UPDATE {self.orders_table} SET monday_item_id = NULL, monday_group_id = NULL, "
+            f"sync_state = ?, sync_attempts = 0, sync_error = NULL, next_attempt_at = NULL, "
+            f"updated_at = ? WHERE record_uuid = ?", (OrderState.NEW, moment, record_uuid))
+        self.execute(f"DELETE FROM {self.lines_table} WHERE record_uuid = ? AND sync_state = ?",
+                     (record_uuid, LineState.REMOVED))
+        self._forget_subitems("record_uuid", record_uuid, moment)
+
+    def order_moved(self, record_uuid: str, group_id: str, now: datetime) -> None:
+        """The order's item now sits in this group."""
+        self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.orders_table} SET monday_group_id = ?, updated_at = ? WHERE record_uuid = ?",
+            (group_id, timestamp_text(now), record_uuid)))
+
+    def order_archived(self, record_uuid: str, now: datetime) -> None:
+        """A REMOVED order's item is archived (or it never had one): the order is ARCHIVED, keeping the
+        archived item's id; its lines go with it (sizes waiting for removal are dropped: their subitems went
+        to the archive with the item).
+
+        An order that came back meanwhile (no longer REMOVED) lost its item to monday's archive, which has
+        no way back: its ids are forgotten and the next sync gives it a new item.
+        """
         moment = timestamp_text(now)
 
         def write() -> None:
-            self.execute(
-                f"UPDATE {self.orders_table} SET monday_item_id = NULL, monday_group_id = NULL, "
-                f"sync_state = ?, sync_attempts = 0, sync_error = NULL, next_attempt_at = NULL, "
-                f"updated_at = ? WHERE record_uuid = ?", (OrderState.NEW, moment, record_uuid))
-            self.execute(f"DELETE FROM {self.lines_table} WHERE record_uuid = ? AND sync_state = ?",
-                         (record_uuid, LineState.REMOVED))
-            self._forget_subitems("record_uuid", record_uuid, moment)
+            archived = self.execute(
+                f"UPDATE {self.orders_table} SET sync_state = ?, sync_attempts = 0, sync_error = NULL, "
+                f"next_attempt_at = NULL, last_synced_at = ?, updated_at = ? WHERE record_uuid = ? "
+                f"AND sync_state = ?", (OrderState.ARCHIVED, moment, moment, record_uuid, OrderState.REMOVED))
+            if archived.rowcount:
+                self.execute(f"DELETE FROM {self.lines_table} WHERE record_uuid = ? AND sync_state = ?",
+                             (record_uuid, LineState.REMOVED))
+            else:
+                self._forget_item(record_uuid, moment)
 
         self.run_in_transaction(write)
+
+    def order_archive_failed(self, record_uuid: str, error: str, attempts: int,
+                             next_attempt_at: datetime | None, now: datetime) -> None:
+        """monday refused to archive the item: the order stays REMOVED with its attempts, message and retry
+        time (parked at max_attempts, like any record)."""
+        self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.orders_table} SET sync_attempts = ?, sync_error = ?, next_attempt_at = ?, "
+            f"updated_at = ? WHERE record_uuid = ? AND sync_state = ?",
+            (attempts, error[:4000], timestamp_text(next_attempt_at) if next_attempt_at else None,
+             timestamp_text(now), record_uuid, OrderState.REMOVED)))
 
     def line_subitem_gone(self, line_uuid: str, now: datetime) -> None:
         """The line's subitem was deleted on monday: forget its id so the next sync creates it again."""

@@ -109,6 +109,13 @@ class Harness:
         self.state.delete_item(item_id)
 
     @_on_loop
+    def add_label(self, board_id: str, column_id: str, label: str) -> None:
+        """Add a status or dropdown label to a column, as a person fixing the board would."""
+        column = self.state.boards[str(board_id)].columns[column_id]
+        if label not in column.labels:
+            column.labels.append(label)
+
+    @_on_loop
     def archive_item(self, item_id: str) -> None:
         self.state.archive_item(item_id)
 

@@ -65,9 +65,13 @@ def writes(emulator) -> dict[str, int]:
 
 
 def assert_mirror(config, emulator) -> None:
-    """Every order is exactly one item in its group with its values; every line exactly one subitem; the
-    store holds every id."""
+    """Every live order is exactly one item in its group with its values; every line exactly one subitem; the
+    store holds every id. An ARCHIVED order's item is archived: not on the board."""
     orders, lines, items = orders_in_store(config), lines_in_store(config), board_items(emulator)
+    archived = {key: order for key, order in orders.items() if order["sync_state"] == "ARCHIVED"}
+    for order in archived.values():
+        assert order["monday_item_id"] is None or emulator.item(order["monday_item_id"])["state"] != "active"
+    orders = {key: order for key, order in orders.items() if key not in archived}
     assert set(items) == set(orders)
     groups = {group["id"]: group["title"] for group in emulator.groups(BOARD)}
     item_columns = config.environment.item_columns

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .board_state import AccountState, BoardSpec
-from .limits import ComplexityBudget, DailyCalls, RequestRate
+from .limits import ComplexityBudget, DailyCalls, IdempotencyStore, RequestRate
 from .request_log import EmulatorCounters, RequestRecord
 
 
@@ -40,6 +40,7 @@ class Harness:
     counters: EmulatorCounters
     request_log: list[RequestRecord]
     budget: ComplexityBudget
+    idempotency: IdempotencyStore
     rate: RequestRate | None
     daily: DailyCalls | None
     _loop: asyncio.AbstractEventLoop | None
@@ -152,6 +153,12 @@ class Harness:
     def reset_counters(self) -> None:
         self.counters = EmulatorCounters()
         self.request_log.clear()
+
+    @_on_loop
+    def expire_answers(self) -> int:
+        """Let the cached answers' time run out (monday keeps them 30 minutes): a write sent again under an
+        Idempotency-Key seen before runs afresh instead of being replayed."""
+        return self.idempotency.expire()
 
     @_on_loop
     def reset_limits(self) -> None:

@@ -57,6 +57,11 @@ class OrderReadsMixin(SchemaMixin):
         return [_line_row(row) for row in self.query(
             f"SELECT {_LINE_HEAD} FROM {self.lines_table} ORDER BY record_uuid, size_code")]
 
+    def business_keys(self) -> list[str]:
+        return [row[0] for row in self.run_in_transaction(
+            lambda: self.query(f"SELECT business_key FROM {self.orders_table} ORDER BY business_key"),
+            write=False)]
+
     def customer_column(self) -> str | None:
         """The quoted customer column of the orders table; None before anything was ingested."""
         columns = {name.casefold(): name for name in self.order_columns()}

@@ -37,22 +37,26 @@ class StatusMixin(SchemaMixin):
                   for key, name, attempts, error, next_attempt in self.query(sql, params)]
         sql, params = self.dialect.select_first(
             ingest_limit, ", ".join(LOG_COLUMNS), f"FROM {self.ingest_log_table} ORDER BY ingest_id DESC")
-        orders = self._state_counts(self.orders_table, ORDER_STATES)
-        parked = self.query(f"SELECT COUNT(*) FROM {self.orders_table} WHERE sync_state = ? "
-                            f"AND sync_attempts >= ?", (OrderState.FAILED, self.max_attempts))[0][0]
         return {
             "database": self.kind,
             "schema_version": versions[-1][1],
-            "orders": orders,
-            # waiting for a sync: new, changed and failed-not-parked orders; REMOVED ones wait to be archived
-            "pending": (orders[OrderState.NEW] + orders[OrderState.CHANGED] + orders[OrderState.FAILED]
-                        - parked),
-            "to_archive": orders[OrderState.REMOVED],
-            "parked": parked,
+            "orders": self._state_counts(self.orders_table, ORDER_STATES),
+            **self._work_counts(),
             "lines": self._state_counts(self.lines_table, LINE_STATES),
             "failed_orders": failed,
             "ingests": [IngestLogEntry(*row).to_dict() for row in self.query(sql, params)],
         }
+
+    def _work_counts(self) -> dict[str, int]:
+        """pending: orders waiting for a sync (NEW, CHANGED, FAILED not parked); to_archive: REMOVED orders
+        waiting for their item to be archived; parked: FAILED or REMOVED orders at max_attempts."""
+        counts = dict(self.query(
+            f"SELECT work, COUNT(*) FROM (SELECT CASE WHEN sync_attempts >= ? AND sync_state IN (?, ?) "
+            f"THEN 'parked' WHEN sync_state = ? THEN 'to_archive' ELSE 'pending' END AS work "
+            f"FROM {self.orders_table} WHERE sync_state IN (?, ?, ?, ?)) waiting GROUP BY work",
+            (self.max_attempts, OrderState.FAILED, OrderState.REMOVED, OrderState.REMOVED, OrderState.NEW,
+             OrderState.CHANGED, OrderState.FAILED, OrderState.REMOVED)))
+        return {name: counts.get(name, 0) for name in ("pending", "to_archive", "parked")}
 
     def _state_counts(self, table: str, states: Sequence[str]) -> dict[str, int]:
         counts = dict.fromkeys(states, 0)

@@ -27,7 +27,8 @@ async def test_the_snapshot_reads_every_item_with_group_key_columns_and_subitems
                               values={"text_sync_key": f"K-{number}"})
         archived = emulator.add_item(BOARD, "archived", values={"text_sync_key": "gone"})
         emulator.archive_item(archived)
-        async with MondayClient(fast_config(), url=emulator.url, token=TOKEN) as client:
+        async with MondayClient(fast_config(request_timeout_seconds=30), url=emulator.url,
+                                token=TOKEN) as client:
             snapshot = await client.board_snapshot()
             requests = client.stats.requests
 

@@ -26,6 +26,11 @@ def plan_sync(timer: func.TimerRequest) -> None:
     jobs.plan_sync(past_due=timer.past_due)
 
 
+@app.timer_trigger(arg_name="timer", schedule=settings.reconcile_schedule, run_on_startup=False)
+async def reconcile_board(timer: func.TimerRequest) -> None:
+    await jobs.reconcile_board(past_due=timer.past_due)
+
+
 @app.queue_trigger(arg_name="message", queue_name=settings.sync_queue, connection=STORAGE_SETTING)
 async def sync_batch(message: func.QueueMessage) -> None:
     await jobs.sync_batch(message.get_body(), message_id=message.id, dequeue_count=message.dequeue_count)

@@ -8,28 +8,35 @@ reconcile archives the duplicate at once and queues the orders the sync must wri
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from dataclasses import replace
 
 import pytest
 from azure.functions.timer import TimerRequest
 
+import function_app
 from shared.config import load_config
+from shared.functions import settings
 
 from ..azurite import app_environment, azurite  # noqa: F401
 from ..conftest import DEFAULT_CONFIG
 from ..sync.mirror import BOARD, assert_mirror, orders_in_store, write_order_list
 from ..sync.test_moves_and_archives import order_rows
-from .test_functions_e2e import (  # noqa: F401 (fixtures)
-    deliver_blob,
-    functions,
-    monday,
-    receive_as_host,
-    run_queue_function,
-    storage,
-)
+from .test_functions_e2e import deliver_blob, monday, receive_as_host, run_queue_function, storage  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.azurite
+
+
+@pytest.fixture
+def functions(storage):  # noqa: F811
+    """The user functions of a freshly imported app (an app object can be indexed only once); afterwards a
+    fresh, unindexed app is left behind, as the other function tests expect."""
+    settings.reset_settings()
+    app = importlib.reload(function_app).app
+    yield {fn.get_function_name(): fn.get_user_function() for fn in app.get_functions()}
+    settings.reset_settings()
+    importlib.reload(function_app)
 
 
 def run_queue(functions, storage) -> int:  # noqa: F811

@@ -102,6 +102,18 @@ class Harness:
         return self.state.create_subitem(parent_id, name, column_values=dict(values or {}),
                                          create_labels=True).id
 
+    @_on_loop
+    def add_items(self, board_id: str, items: list[Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
+        """Many items at once (a big board in one call): each ``{name, group_id, values, subitems: [{name,
+        values}]}``; gives (item id, [subitem ids]) per item, in order."""
+        made = []
+        for item in items:
+            item_id = self.add_item(board_id, item["name"], group_id=item.get("group_id"),
+                                    values=item.get("values"))
+            made.append((item_id, [self.add_subitem(item_id, sub["name"], values=sub.get("values"))
+                                   for sub in item.get("subitems") or ()]))
+        return made
+
     # -- test API: a person changing the board behind the integration's back (no request, no counters) -----
 
     @_on_loop

@@ -7,16 +7,20 @@ import difflib
 
 from ..config import Config, name_key
 from ..store import open_store
+from .output import UsageError
 
 CLOSE_MATCHES = 3
 
 
-class UnknownCustomer(ValueError):
+class UnknownCustomer(UsageError):
     """No configured or stored customer has this name or alias."""
 
 
-def resolve_customer(config: Config, name: str) -> str:
-    """The customer's name as the store holds it (the canonical name for configured customers)."""
+def resolve_customer(config: Config, name: str | None) -> str | None:
+    """The customer's name as the store holds it (the canonical name for configured customers); None for
+    none given. UnknownCustomer (a usage error) when no customer has that name or alias."""
+    if name is None:
+        return None
     with open_store(config) as store:
         stored = store.customer_names()
     known = {name_key(customer.name): customer.name for customer in config.customers}

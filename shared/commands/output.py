@@ -12,6 +12,10 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 Handler = Callable[..., int]
 
 
+class UsageError(ValueError):
+    """Arguments that name nothing usable; the command line prints it after the command's name, exit 2."""
+
+
 def monday_token_missing(command: str) -> bool:
     """True (after saying so on stderr) when MONDAY_API_TOKEN is not set: the command cannot reach monday."""
     if os.environ.get("MONDAY_API_TOKEN"):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..config import Config
 from ..sync import run_reconcile
-from .customers import UnknownCustomer, resolve_customer
+from .customers import resolve_customer
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
 
 
@@ -24,12 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
     if monday_token_missing("reconcile"):
         return EXIT_USAGE
-    try:
-        customer = resolve_customer(config, args.customer) if args.customer else None
-    except UnknownCustomer as exc:
-        print(f"reconcile: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    report = run_reconcile(config, customer=customer, repair_drift=args.repair)
+    report = run_reconcile(config, customer=resolve_customer(config, args.customer), repair_drift=args.repair)
     if args.json:
         print_json(report.to_dict())
     else:

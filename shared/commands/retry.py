@@ -4,13 +4,12 @@ fixed; the next ``sync`` (or timer run) takes them."""
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 
 from ..config import Config
 from ..store import open_store
-from .customers import UnknownCustomer, close_matches, resolve_customer
-from .output import EXIT_OK, EXIT_USAGE, add_command, print_json
+from .customers import close_matches, resolve_customer
+from .output import EXIT_OK, UsageError, add_command, print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,22 +24,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_retry(args: argparse.Namespace, config: Config) -> int:
     if not (args.order or args.customer or args.all):
-        print("retry: say which orders: --order KEY, --customer NAME or --all", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("say which orders: --order KEY, --customer NAME or --all")
     if args.all and (args.order or args.customer):
-        print("retry: --all takes every failed order; leave out --order and --customer", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        customer = resolve_customer(config, args.customer) if args.customer else None
-    except UnknownCustomer as exc:
-        print(f"retry: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--all takes every failed order; leave out --order and --customer")
+    customer = resolve_customer(config, args.customer)
     with open_store(config) as store:
         if args.order and not store.orders_by_key([args.order]):
             close = close_matches(args.order, store.business_keys())
             hint = f"; did you mean {', '.join(repr(k) for k in close)}?" if close else ""
-            print(f"retry: no order has the business key {args.order!r}{hint}", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError(f"no order has the business key {args.order!r}{hint}")
         counts = store.retry_failed(datetime.now(UTC), customer=customer, business_key=args.order)
     if args.json:
         print_json({"orders": counts.orders, "lines": counts.lines})

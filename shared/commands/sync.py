@@ -8,7 +8,7 @@ import sys
 from ..config import Config
 from ..store import open_store
 from ..sync import run_sync
-from .customers import UnknownCustomer, resolve_customer
+from .customers import resolve_customer
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
 
 
@@ -27,11 +27,7 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
     if args.limit is not None and args.limit < 1:
         print("sync: --limit must be a positive number of orders", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        customer = resolve_customer(config, args.customer) if args.customer else None
-    except UnknownCustomer as exc:
-        print(f"sync: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    customer = resolve_customer(config, args.customer)
     summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run)
     if args.json:
         print_json(summary.to_dict())

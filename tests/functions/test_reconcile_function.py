@@ -21,8 +21,7 @@ from shared.functions import settings
 
 from ..azurite import app_environment, azurite  # noqa: F401
 from ..conftest import DEFAULT_CONFIG
-from ..sync.mirror import BOARD, assert_mirror, orders_in_store, write_order_list
-from ..sync.test_moves_and_archives import order_rows
+from ..sync.mirror import BOARD, assert_mirror, order_rows, orders_in_store, write_order_list
 from .test_functions_e2e import deliver_blob, monday, receive_as_host, run_queue_function, storage  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.azurite

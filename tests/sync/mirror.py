@@ -112,6 +112,18 @@ def write_order_list(path: Path, rows: list[list]) -> Path:
     return path
 
 
+CUSTOMERS = {"GREYSON": "G", "TITLE NINE": "T"}  # customer -> the letter in its order numbers
+
+
+def order_rows(season=lambda customer, n: "SS27", method=lambda customer, n: "SEA", small=lambda c, n: 10,
+               numbers=range(6)) -> list[list]:
+    """Orders AAG-G0.. and AAG-T0.. of two customers, sizes S and M; season, delivery method and the S
+    quantity per (customer, number)."""
+    return [[f"AAG-{code}{n}", customer, season(customer, n), f"ST-{n}", "NAVY", method(customer, n),
+             "2027-03-01", "ACTIVE", "EA", small(customer, n), 20, small(customer, n) + 20]
+            for customer, code in CUSTOMERS.items() for n in numbers]
+
+
 def fifty_orders(bad_method_at: int | None = None) -> list[list]:
     rows = []
     for number in range(50):

@@ -8,16 +8,17 @@ from __future__ import annotations
 from shared.excel import ingest_files
 from shared.sync import run_sync
 
-from .mirror import BOARD, TOKEN, assert_mirror, database, orders_in_store, sync_config, write_order_list
-
-CUSTOMERS = {"GREYSON": "G", "TITLE NINE": "T"}
-
-
-def order_rows(season=lambda customer, n: "SS27", method=lambda customer, n: "SEA", small=lambda c, n: 10,
-               numbers=range(6)) -> list[list]:
-    return [[f"AAG-{code}{n}", customer, season(customer, n), f"ST-{n}", "NAVY", method(customer, n),
-             "2027-03-01", "ACTIVE", "EA", small(customer, n), 20, small(customer, n) + 20]
-            for customer, code in CUSTOMERS.items() for n in numbers]
+from .mirror import (
+    BOARD,
+    CUSTOMERS,
+    TOKEN,
+    assert_mirror,
+    database,
+    order_rows,
+    orders_in_store,
+    sync_config,
+    write_order_list,
+)
 
 
 def key(customer: str, n: int, method: str = "SEA") -> str:

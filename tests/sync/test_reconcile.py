@@ -23,12 +23,12 @@ from .mirror import (
     assert_mirror,
     board_items,
     database,
+    order_rows,
     orders_in_store,
     sync_config,
     table_dump,
     write_order_list,
 )
-from .test_moves_and_archives import order_rows
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .commands import board, db, demo, ingest, status, sync
-from .commands.output import EXIT_PROBLEM, EXIT_USAGE
+from .commands import board, db, demo, ingest, reconcile, retry, status, sync
+from .commands.output import EXIT_PROBLEM, EXIT_USAGE, UsageError
 from .common.errors import ConfigError, OrderSyncError
 from .config import load_config
 
-COMMANDS = (ingest, status, db, board, sync, demo)  # in the order `--help` lists them
+COMMANDS = (ingest, status, db, board, sync, reconcile, retry, demo)  # in the order `--help` lists them
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args, config)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OrderSyncError as exc:
         print(f"error: {exc}", file=sys.stderr)

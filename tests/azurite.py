@@ -115,6 +115,7 @@ def azurite():
 APP_SETTINGS = (
     "AzureWebJobsStorage", "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__blobServiceUri",
     "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__clientId", "SYNC_SCHEDULE", "SYNC_QUEUE",
+    "RECONCILE_SCHEDULE",
     "ORDERS_CONTAINER", "ARCHIVE_CONTAINER", "REJECTED_CONTAINER", "BLOB_TRIGGER_SOURCE", "PLAN_AFTER_INGEST",
 )
 

@@ -118,6 +118,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           value: '0 */5 * * * *'
         }
         {
+          name: 'RECONCILE_SCHEDULE'
+          value: '0 30 2 * * *'
+        }
+        {
           name: 'SYNC_QUEUE'
           value: syncQueue
         }

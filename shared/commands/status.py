@@ -28,6 +28,8 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
               + f"  ({sum(counts.values())} in all)")
     if status.get("daily_limit_until"):
         print(f"monday: the daily call limit is spent; sync paused until {status['daily_limit_until']}")
+    print(f"pending: {status['pending']} orders to sync, {status['to_archive']} to archive, "
+          f"{status['parked']} parked (`retry` makes them due again)")
     failed, ingests = status["failed_orders"], status["ingests"]
     print(f"failed orders: {len(failed) or 'none'}")
     if failed:

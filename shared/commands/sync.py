@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from ..config import Config
+from ..store import open_store
 from ..sync import run_sync
-from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, print_json
+from .customers import resolve_customer
+from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -21,17 +22,20 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_sync(args: argparse.Namespace, config: Config) -> int:
-    if not os.environ.get("MONDAY_API_TOKEN"):
-        print("sync: MONDAY_API_TOKEN is not set. sync talks to the monday board of the configured "
-              "environment (MONDAY_API_URL, default https://api.monday.com/v2). To see the whole job run "
-              "locally against an emulated board, no token needed: python -m shared demo", file=sys.stderr)
+    if monday_token_missing("sync"):
         return EXIT_USAGE
     if args.limit is not None and args.limit < 1:
         print("sync: --limit must be a positive number of orders", file=sys.stderr)
         return EXIT_USAGE
-    summary = run_sync(config, customer=args.customer, limit=args.limit, dry_run=args.dry_run)
+    customer = resolve_customer(config, args.customer)
+    summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run)
     if args.json:
         print_json(summary.to_dict())
     else:
         print(summary.render())
+        with open_store(config) as store:
+            parked = store.status()["parked"]
+        if parked:  # not taken by this run, so not in its result: still worth saying
+            print(f"note: {parked} parked orders wait for a person: fix the cause, then "
+                  f"`python -m shared retry --order KEY` (or --customer NAME, --all)")
     return EXIT_OK if summary.ok else EXIT_PROBLEM

@@ -73,6 +73,8 @@ class OrderRow:
     sync_state: str
     monday_item_id: str | None = None
     sync_attempts: int = 0
+    monday_group_id: str | None = None  # the group its item was last put in
+    sync_error: str | None = None  # monday's message of the last failure
 
     @property
     def customer(self) -> str:
@@ -90,3 +92,4 @@ class LineRow:
     sync_state: str
     monday_subitem_id: str | None = None
     sync_attempts: int = 0
+    sync_error: str | None = None

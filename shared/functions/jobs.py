@@ -24,7 +24,7 @@ from .settings import app_settings, ordersync_config
 if TYPE_CHECKING:
 
     from ..excel import FileReport
-    from ..sync import BatchMessage, RunSummary
+    from ..sync import BatchMessage, ReconcileReport, RunSummary
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,27 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
             raise
     log.log(logging.INFO if summary.ok else logging.WARNING, "%s:\n%s", where, summary.render())
     return summary
+
+
+async def reconcile_board(*, past_due: bool = False) -> ReconcileReport:
+    """Timer (nightly): compare the board with the store and repair the drift. What the sync writes is marked
+    and queued at once (one message per customer batch, for the queue workers: a repair after a board was
+    emptied outlasts one invocation); duplicates are archived and extra subitems removed here."""
+    from ..monday import MondayClient
+    from ..sync import reconcile_board as reconcile
+
+    if past_due:
+        log.warning("reconcile_board is past due: the previous run overran or the app was not running")
+    settings, config = app_settings(), ordersync_config()
+    client = MondayClient(config, url=settings.monday_api_url, token=settings.monday_api_token)
+    with open_store(config) as store:
+        async with client:
+            report = await reconcile(config, store, client, repair_drift=True, sync=False)
+    if report.queued_orders:
+        _plan_and_queue("after reconcile")
+    level = logging.INFO if not report.found.total else logging.WARNING if report.ok else logging.ERROR
+    log.log(level, "reconcile:\n%s", report.render())
+    return report
 
 
 def ingest_orders(blob_path: str, data: bytes, *, blob_properties: Mapping | None = None) -> FileReport:

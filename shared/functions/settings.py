@@ -91,6 +91,7 @@ class AppSettings:
     """Every app setting the functions read (ORDERSYNC_* are read by :func:`shared.config.load_config`)."""
 
     sync_schedule: str = "0 */5 * * * *"
+    reconcile_schedule: str = "0 30 2 * * *"  # nightly, 02:30 UTC: drift on the board lasts a day at most
     sync_queue: str = "order-sync"
     orders_container: str = "orders-inbox"
     archive_container: str = "orders-archive"
@@ -115,11 +116,14 @@ class AppSettings:
                                                          f"{max_length} lower-case letters, digits, hyphens")
             return value
 
-        schedule = text("SYNC_SCHEDULE", defaults.sync_schedule)
-        if len(schedule.split()) != 6:
-            raise ConfigError(SETTINGS_SOURCE, "SYNC_SCHEDULE",
-                              f"{schedule!r} is not an NCRONTAB expression of six fields: second minute hour "
-                              f"day month day-of-week (every 5 minutes is '0 */5 * * * *')")
+        def schedule(name: str, default: str) -> str:
+            value = text(name, default)
+            if len(value.split()) != 6:
+                raise ConfigError(SETTINGS_SOURCE, name,
+                                  f"{value!r} is not an NCRONTAB expression of six fields: second minute "
+                                  f"hour day month day-of-week (every 5 minutes is '0 */5 * * * *')")
+            return value
+
         source = text("BLOB_TRIGGER_SOURCE", defaults.blob_trigger_source)
         if source not in BLOB_TRIGGER_SOURCES:
             raise ConfigError(SETTINGS_SOURCE, "BLOB_TRIGGER_SOURCE",
@@ -129,7 +133,8 @@ class AppSettings:
             raise ConfigError(SETTINGS_SOURCE, "PLAN_AFTER_INGEST",
                               f"{plan_after_ingest!r} is not true or false")
         return cls(
-            sync_schedule=schedule,
+            sync_schedule=schedule("SYNC_SCHEDULE", defaults.sync_schedule),
+            reconcile_schedule=schedule("RECONCILE_SCHEDULE", defaults.reconcile_schedule),
             # the host names the poison queue <queue>-poison, which must fit 63 characters too
             sync_queue=storage_name("SYNC_QUEUE", defaults.sync_queue, 63 - len(batch_queue.POISON_SUFFIX)),
             orders_container=storage_name("ORDERS_CONTAINER", defaults.orders_container),

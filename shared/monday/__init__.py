@@ -6,8 +6,13 @@ sends (``graphql/``).
 from ..common.exports import lazy_exports
 
 _EXPORTS = {
+    "BoardItem": "snapshot",
+    "BoardSnapshot": "snapshot",
+    "BoardSchema": "board",
     "FoundSubitem": "records",
+    "ItemArchive": "records",
     "ItemCreate": "records",
+    "ItemMove": "records",
     "ItemUpdate": "records",
     "MondayClient": "client",
     "SubitemCreate": "records",
@@ -15,7 +20,9 @@ _EXPORTS = {
     "SubitemUpdate": "records",
     "WriteResult": "records",
     "id_order": "adoption",
+    "clean_text": "shown_values",
     "read_board_schema": "client",
+    "shows_value": "shown_values",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

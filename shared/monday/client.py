@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..common.errors import MondayPermanentError
@@ -30,7 +31,9 @@ from .reads import BoardReader
 from .records import (
     FoundItem,
     FoundSubitem,
+    ItemArchive,
     ItemCreate,
+    ItemMove,
     ItemUpdate,
     OnResult,
     SubitemCreate,
@@ -38,8 +41,17 @@ from .records import (
     SubitemUpdate,
     WriteResult,
 )
+from .snapshot import BoardSnapshot, read_snapshot
 from .transport import Transport
-from .write_operations import ARCHIVE_ITEM, CREATE_ITEM, CREATE_SUBITEM, DELETE_ITEM, UPDATE_ITEM, Write
+from .write_operations import (
+    ARCHIVE_ITEM,
+    CREATE_ITEM,
+    CREATE_SUBITEM,
+    DELETE_ITEM,
+    MOVE_ITEM,
+    UPDATE_ITEM,
+    Write,
+)
 
 
 class MondayClient:
@@ -156,7 +168,21 @@ class MondayClient:
     async def update_items(self, items: Sequence[ItemUpdate],
                            on_result: OnResult = None) -> list[WriteResult]:
         schema = await self.board_schema()
-        return await self._updates(schema.items, [(u, (u.item_id,)) for u in items], items, on_result)
+        keyed = [replace(u, values={**u.values, self.key_column: u.key}) if u.key else u for u in items]
+        return await self._updates(schema.items, [(u, (u.item_id,)) for u in keyed], items, on_result)
+
+    async def move_items(self, moves: Sequence[ItemMove], on_result: OnResult = None) -> list[WriteResult]:
+        """Move items into other groups of the board (move_item_to_group)."""
+        writes = [self._prepared(m.ref, {"item_id": m.item_id, "group_id": m.group_id}, touches=(m.item_id,))
+                  for m in moves]
+        return await self._writer.write(MOVE_ITEM, {}, moves, writes, {}, on_result)
+
+    async def archive_items(self, items: Sequence[ItemArchive],
+                            on_result: OnResult = None) -> list[WriteResult]:
+        """Archive items (never delete: monday keeps them, with their subitems, in the board's archive); an
+        item already gone counts as done."""
+        writes = [self._prepared(a.ref, {"item_id": a.item_id}, touches=(a.item_id,)) for a in items]
+        return await self._writer.write(ARCHIVE_ITEM, {}, items, writes, {}, on_result)
 
     async def create_subitems(self, subitems: Sequence[SubitemCreate],
                               on_result: OnResult = None) -> list[WriteResult]:
@@ -236,6 +262,13 @@ class MondayClient:
 
     async def subitems_of(self, item_ids: Sequence[str]) -> dict[str, list[FoundSubitem]]:
         return await self._reader.subitems_of(item_ids)
+
+    async def board_snapshot(self) -> BoardSnapshot:
+        """Every active item with its group, name, key and mapped columns, and its subitems (reconcile)."""
+        environment = self.config.environment
+        return await read_snapshot(self._transport, self.board_id, self.key_column,
+                                   list(environment.item_columns.values()),
+                                   list(environment.subitem_columns.values()))
 
 
 async def read_board_schema(config: Config, *, url: str | None = None,

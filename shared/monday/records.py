@@ -1,6 +1,6 @@
-"""The client's public records: what callers ask to write (ItemCreate, ItemUpdate, SubitemCreate,
-SubitemUpdate, SubitemDelete), what each write came to (WriteResult), what reads find (FoundItem,
-FoundSubitem) and the client's running counts (ClientStats).
+"""The client's public records: what callers ask to write (ItemCreate, ItemUpdate, ItemMove, ItemArchive,
+SubitemCreate, SubitemUpdate, SubitemDelete), what each write came to (WriteResult), what reads find
+(FoundItem, FoundSubitem) and the client's running counts (ClientStats).
 """
 
 from __future__ import annotations
@@ -27,6 +27,20 @@ class ItemUpdate:
     item_id: str
     values: Mapping[str, str | None]
     name: str | None = None  # a new item name, if it changed
+    key: str | None = None  # the business key, written to key_column again (someone may have edited it)
+
+
+@dataclass(frozen=True)
+class ItemMove:
+    ref: str
+    item_id: str
+    group_id: str  # a group of the items board
+
+
+@dataclass(frozen=True)
+class ItemArchive:
+    ref: str
+    item_id: str  # archived, never deleted: monday keeps it in the board's archive
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ UPDATE_ITEM = WriteOperation("update_item", creates=False)
 CREATE_SUBITEM = WriteOperation("create_subitem", creates=True)
 DELETE_ITEM = WriteOperation("delete_item", creates=False, removes=True)
 ARCHIVE_ITEM = WriteOperation("archive_item", creates=False, removes=True)
-WRITE_OPERATIONS = (CREATE_ITEM, UPDATE_ITEM, CREATE_SUBITEM, DELETE_ITEM, ARCHIVE_ITEM)
+MOVE_ITEM = WriteOperation("move_item_to_group", creates=False)
+WRITE_OPERATIONS = (CREATE_ITEM, UPDATE_ITEM, CREATE_SUBITEM, DELETE_ITEM, ARCHIVE_ITEM, MOVE_ITEM)
 
 
 @dataclass

@@ -263,6 +263,41 @@ class AccountState:
         item.state = "archived"
         return item
 
+    def move_item(self, item_id: object, group_id: str) -> Item:
+        """move_item_to_group: another group of the item's own board (subitems cannot move)."""
+        item = self.live_item(item_id)
+        board = self.boards[item.board_id]
+        if item.parent_id is not None:
+            raise MondayApiError("InvalidArgumentException", "A subitem cannot be moved to a group",
+                                 status_code=400, error_data={"item_id": _as_int(item.id)})
+        if group_id not in board.groups:
+            raise MondayApiError("InvalidGroupIdException", f"Group {group_id} not found on board {board.id}",
+                                 error_data={"group_id": group_id, "board_id": _as_int(board.id)})
+        item.group_id = group_id
+        item.updated_at = self.clock()
+        return item
+
+    def duplicate_item(self, item_id: object) -> Item:
+        """A copy of an item (name, group, values) with copies of its active subitems."""
+        item = self.live_item(item_id)
+        board = self.boards[item.board_id]
+        copy = self._copy(board, item, None)
+        for sub in self.active_subitems(item):
+            copy.subitem_ids.append(self._copy(self.boards[sub.board_id], sub, copy.id).id)
+        return copy
+
+    def _copy(self, board: Board, item: Item, parent_id: str | None) -> Item:
+        now = self.clock()
+        copy = Item(str(next(self._ids)), item.name, board.id, item.group_id, parent_id, dict(item.values),
+                    now, now + self.index_lag, now)
+        self.items[copy.id] = copy
+        board.item_ids.append(copy.id)
+        return copy
+
+    def active_subitems(self, item: Item) -> list[Item]:
+        """A parent's subitems as ``subitems`` lists them: archived and deleted ones left out."""
+        return [sub for sub in self.visible(item.subitem_ids) if sub.state == "active"]
+
     # -- internals -----------------------------------------------------------------------------------------
 
     def _new_item(self, board: Board, name: str, group_id: str, parent_id: str | None, column_values: Any,

@@ -25,7 +25,8 @@ from graphql.execution.values import VariableValues, get_argument_values
 QUERY_COMPLEXITY_MAX = 5_000_000
 # Complexity charged per mutation field (its selection is charged on top, like any read).
 MUTATION_COSTS = {"create_item": 30_000, "create_subitem": 30_000, "create_group": 10_000,
-                  "change_multiple_column_values": 10_000, "delete_item": 10_000, "archive_item": 10_000}
+                  "change_multiple_column_values": 10_000, "delete_item": 10_000, "archive_item": 10_000,
+                  "move_item_to_group": 10_000}
 # How many elements a list field is assumed to return when its arguments do not say.
 _DEFAULT_FANOUT = {"boards": 25, "items": 25, "columns": 20, "column_values": 20, "groups": 10,
                    "subitems": 10}

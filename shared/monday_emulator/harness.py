@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .board_state import AccountState, BoardSpec
-from .limits import ComplexityBudget, DailyCalls, RequestRate
+from .limits import ComplexityBudget, DailyCalls, IdempotencyStore, RequestRate
 from .request_log import EmulatorCounters, RequestRecord
 
 
@@ -40,6 +40,7 @@ class Harness:
     counters: EmulatorCounters
     request_log: list[RequestRecord]
     budget: ComplexityBudget
+    idempotency: IdempotencyStore
     rate: RequestRate | None
     daily: DailyCalls | None
     _loop: asyncio.AbstractEventLoop | None
@@ -74,7 +75,7 @@ class Harness:
     @_on_loop
     def subitems(self, parent_id: str) -> list[dict]:
         parent = self.state.items[str(parent_id)]
-        return [self.state.item_dict(s) for s in self.state.visible(parent.subitem_ids)]
+        return [self.state.item_dict(s) for s in self.state.active_subitems(parent)]
 
     @_on_loop
     def duplicates(self, board_id: str, column_id: str) -> dict[str, list[str]]:
@@ -101,6 +102,59 @@ class Harness:
         return self.state.create_subitem(parent_id, name, column_values=dict(values or {}),
                                          create_labels=True).id
 
+    @_on_loop
+    def add_items(self, board_id: str, items: list[Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
+        """Many items at once (a big board in one call): each ``{name, group_id, values, subitems: [{name,
+        values}]}``; gives (item id, [subitem ids]) per item, in order."""
+        made = []
+        for item in items:
+            item_id = self.add_item(board_id, item["name"], group_id=item.get("group_id"),
+                                    values=item.get("values"))
+            made.append((item_id, [self.add_subitem(item_id, sub["name"], values=sub.get("values"))
+                                   for sub in item.get("subitems") or ()]))
+        return made
+
+    # -- test API: a person changing the board behind the integration's back (no request, no counters) -----
+
+    @_on_loop
+    def delete_item(self, item_id: str) -> None:
+        """Delete an item (its subitems go too) or a subitem, as a person would on the board."""
+        self.state.delete_item(item_id)
+
+    @_on_loop
+    def add_label(self, board_id: str, column_id: str, label: str) -> None:
+        """Add a status or dropdown label to a column, as a person fixing the board would."""
+        column = self.state.boards[str(board_id)].columns[column_id]
+        if label not in column.labels:
+            column.labels.append(label)
+
+    @_on_loop
+    def archive_item(self, item_id: str) -> None:
+        self.state.archive_item(item_id)
+
+    @_on_loop
+    def move_item(self, item_id: str, group_id: str) -> None:
+        self.state.move_item(item_id, group_id)
+
+    @_on_loop
+    def set_values(self, item_id: str, values: Mapping[str, Any]) -> None:
+        """Change an item's or a subitem's columns (``"name"`` renames), values as in column_values."""
+        item = self.state.live_item(item_id)
+        self.state.change_column_values(item.board_id, item.id, dict(values), create_labels=True)
+
+    @_on_loop
+    def duplicate_item(self, item_id: str) -> str:
+        """monday's "duplicate item with its subitems": a new item in the same group, same name and values."""
+        return self.state.duplicate_item(item_id).id
+
+    @_on_loop
+    def empty_board(self, board_id: str) -> int:
+        """Delete every item of a board (a board restored from an old copy, items cleared by hand)."""
+        items = self.state.board_items(str(board_id))
+        for item in items:
+            self.state.delete_item(item.id)
+        return len(items)
+
     # -- test API: what was asked ---------------------------------------------------------------------------
 
     @_on_loop
@@ -111,6 +165,12 @@ class Harness:
     def reset_counters(self) -> None:
         self.counters = EmulatorCounters()
         self.request_log.clear()
+
+    @_on_loop
+    def expire_answers(self) -> int:
+        """Let the cached answers' time run out (monday keeps them 30 minutes): a write sent again under an
+        Idempotency-Key seen before runs afresh instead of being replayed."""
+        return self.idempotency.expire()
 
     @_on_loop
     def reset_limits(self) -> None:

@@ -125,3 +125,10 @@ class IdempotencyStore:
             self._entries.pop((scope, key), None)
         else:
             self._entries[(scope, key)] = StoredAnswer(status, body, self.clock() + self.ttl)
+
+    def expire(self) -> int:
+        """Let every stored answer's time run out (keys in flight stay); how many there were."""
+        stored = [entry for entry, value in self._entries.items() if isinstance(value, StoredAnswer)]
+        for entry in stored:
+            del self._entries[entry]
+        return len(stored)

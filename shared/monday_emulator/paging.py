@@ -36,7 +36,8 @@ class CursorStore:
         return {"cursor": cursor, "items": items}
 
     def next_page(self, state: AccountState, cursor: str, limit: object) -> dict:
-        entry = self._pages.pop(cursor, None)
+        # A cursor stays valid for its whole life, so a read that is retried (its answer lost) gets its page.
+        entry = self._pages.get(cursor)
         if entry is None or entry[1] <= self.clock():
             raise MondayApiError("CursorException", "The cursor is invalid or has expired (cursors live 60 "
                                  "minutes)", status_code=400, error_data={"cursor": cursor[:40]})

@@ -20,6 +20,7 @@ class EmulatorCounters:
     items_updated: int = 0
     items_deleted: int = 0
     items_archived: int = 0
+    items_moved: int = 0
     alias_errors: int = 0  # errors inside 200 answers (one per failed field)
     validation_errors: int = 0  # documents refused by parse / validation / variables
     replays: int = 0  # Idempotency-Key answers served from the cache

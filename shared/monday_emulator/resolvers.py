@@ -98,7 +98,7 @@ def _item_column_values(item: Item, info, ids=None, types=None, **__):
 def _column_value(state: AccountState, item: Item, column: Column) -> dict:
     stored = item.values.get(column.id, EMPTY)
     if column.type == "subtasks":
-        subitems = state.visible(item.subitem_ids)
+        subitems = state.active_subitems(item)
         if subitems:
             linked = {"linkedPulseIds": [{"linkedPulseId": int(s.id)} for s in subitems]}
             stored = StoredValue(json.dumps(linked), ", ".join(s.name for s in subitems))
@@ -162,6 +162,8 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Mutation", "change_multiple_column_values"): _mutation(_change_values),
     ("Mutation", "delete_item"): _mutation(lambda state, item_id=None: state.delete_item(item_id)),
     ("Mutation", "archive_item"): _mutation(lambda state, item_id=None: state.archive_item(item_id)),
+    ("Mutation", "move_item_to_group"): _mutation(lambda state, group_id, item_id=None:
+                                                  state.move_item(item_id, group_id)),
     ("Board", "columns"): _board_columns,
     ("Board", "groups"): _board_groups,
     ("Board", "items_page"): items_page,
@@ -185,7 +187,7 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Item", "board"): _board_of,
     ("Item", "group"): _group_of,
     ("Item", "column_values"): _item_column_values,
-    ("Item", "subitems"): lambda item, info: info.context.state.visible(item.subitem_ids),
+    ("Item", "subitems"): lambda item, info: info.context.state.active_subitems(item),
     ("Item", "parent_item"): lambda item, info: (info.context.state.items.get(item.parent_id)
                                                  if item.parent_id else None),
     ("Item", "created_at"): lambda item, _: _iso(item.created_at),

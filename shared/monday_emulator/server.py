@@ -45,7 +45,8 @@ from .resolvers import FailAlias, RequestContext
 ACCOUNT_ID = 24_681_357
 _CREATED = {"create_item": "items_created", "create_subitem": "subitems_created",
             "create_group": "groups_created", "change_multiple_column_values": "items_updated",
-            "delete_item": "items_deleted", "archive_item": "items_archived"}
+            "delete_item": "items_deleted", "archive_item": "items_archived",
+            "move_item_to_group": "items_moved"}
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""The order store: orders and their size lines, claims and write-back, the ingest log, group locks and
-migrations, in SQLite (the default) or Azure SQL behind one small dialect seam.
+"""The order store: orders and their size lines, claims and write-back, the ingest log, group locks, retry,
+reconcile's reads and marks, and migrations, in SQLite (the default) or Azure SQL behind one small dialect
+seam.
 """
 
 from ..common.exports import lazy_exports
@@ -10,8 +11,10 @@ _EXPORTS = {
     "DuplicateIngest": "ingest_writer",
     "MAX_BUSINESS_KEY": "ingest_writer",
     "MAX_SIZE_CODE": "ingest_writer",
+    "MirrorRows": "board_repairs",
     "OrderStore": "order_store",
     "REJECTED": "ingest_log",
+    "RetryCounts": "retry",
     "check_column_name": "schema",
     "open_store": "order_store",
 }

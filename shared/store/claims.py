@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from ..common.records import CUSTOMER_COLUMN, LineRow, LineState, OrderRow, OrderState
+from ..common.records import LineRow, LineState, OrderRow, OrderState
 from ..config import SyncSettings
 from .order_reads import OrderReadsMixin
 from .timestamps import timestamp_text
@@ -21,29 +21,29 @@ class ClaimsMixin(OrderReadsMixin):
                        limit: int | None = None) -> list[tuple[str, str]]:
         """(record_uuid, customer) of the unclaimed orders that need monday work now, customer by customer.
 
-        NEW and CHANGED orders; FAILED ones not yet parked whose next attempt is due; SYNCED ones with a
-        NEW/CHANGED line, or a FAILED/REMOVED line not yet parked when the order's next attempt is due (a
-        REMOVED line that never got a subitem is always due: it only needs dropping).
+        NEW and CHANGED orders; FAILED ones not yet parked whose next attempt is due; REMOVED ones (their item
+        is to be archived) likewise; SYNCED ones with a NEW/CHANGED line, or a FAILED/REMOVED line not yet
+        parked when the order's next attempt is due (a REMOVED line that never got a subitem is always due:
+        it only needs dropping).
         """
         def read() -> list[tuple[str, str]]:
-            columns = {name.casefold(): name for name in self.order_columns()}
-            if CUSTOMER_COLUMN.casefold() not in columns:
+            customer_column = self.customer_column()
+            if customer_column is None:
                 return []  # nothing was ever ingested
-            customer_column = self.dialect.quote(columns[CUSTOMER_COLUMN.casefold()])
             moment = timestamp_text(now)
             due = "(o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)"
             where = (
                 f"FROM {self.orders_table} o WHERE (o.claim_id IS NULL OR o.claimed_until < ?) AND ("
                 f"o.sync_state IN (?, ?) "
-                f"OR (o.sync_state = ? AND o.sync_attempts < ? AND {due}) "
+                f"OR (o.sync_state IN (?, ?) AND o.sync_attempts < ? AND {due}) "
                 f"OR (o.sync_state = ? AND EXISTS (SELECT 1 FROM {self.lines_table} l "
                 f"WHERE l.record_uuid = o.record_uuid AND (l.sync_state IN (?, ?) "
                 f"OR (l.sync_state = ? AND l.monday_subitem_id IS NULL) "
                 f"OR (l.sync_state IN (?, ?) AND l.sync_attempts < ? AND {due})))))")
             params: list = [moment, OrderState.NEW, OrderState.CHANGED, OrderState.FAILED,
-                            settings.max_attempts, moment, OrderState.SYNCED, LineState.NEW,
-                            LineState.CHANGED, LineState.REMOVED, LineState.FAILED, LineState.REMOVED,
-                            settings.max_attempts, moment]
+                            OrderState.REMOVED, settings.max_attempts, moment, OrderState.SYNCED,
+                            LineState.NEW, LineState.CHANGED, LineState.REMOVED, LineState.FAILED,
+                            LineState.REMOVED, settings.max_attempts, moment]
             if customer is not None:
                 where += f" AND o.{customer_column} = ?"
                 params.append(customer)

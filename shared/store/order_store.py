@@ -1,8 +1,8 @@
 """The order store: orders, their size lines and the ingest log, in SQLite (default) or Azure SQL.
 
 One class, :class:`OrderStore`, over two small backends (``sqlite.py``, ``mssql.py``), made of one mixin per
-concern (schema, ingest log and ingest, order reads, status, claims, write-back, group locks, sync state)
-over
+concern (schema, ingest log and ingest, order reads, status, claims, write-back, group locks, sync state,
+reconcile's board repairs, retry) over
 :class:`~.transactions.StoreTransactions`. Every statement goes through ``execute``,
 ``executemany``, ``query`` or ``select_in``; every public operation runs in ``run_in_transaction``, the only
 place database errors become :class:`StoreError` and where a transient Azure SQL error re-runs the whole
@@ -18,17 +18,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Config
+from .board_repairs import BoardRepairsMixin
 from .claims import ClaimsMixin
 from .group_locks import GroupLocksMixin
 from .ingest_writer import IngestMixin
 from .migrations import SQL_ROOT, Tables
+from .retry import RetryMixin
 from .sqlite import SqliteBackend, sqlite_path
 from .status import StatusMixin
 from .sync_state import SyncStateMixin
 from .write_back import WriteBackMixin
 
 
-class OrderStore(IngestMixin, StatusMixin, ClaimsMixin, WriteBackMixin, GroupLocksMixin, SyncStateMixin):
+class OrderStore(IngestMixin, StatusMixin, BoardRepairsMixin, RetryMixin, ClaimsMixin, WriteBackMixin,
+                 GroupLocksMixin, SyncStateMixin):
     """Orders, lines and the ingest log of one environment.
 
     Methods that read or write define their work as a function of no arguments and hand it to

@@ -10,7 +10,8 @@ from .ingest_log import LOG_COLUMNS, IngestLogEntry
 from .schema import SchemaMixin
 from .sync_state import SyncStateMixin
 
-ORDER_STATES = (OrderState.NEW, OrderState.CHANGED, OrderState.CLAIMED, OrderState.SYNCED, OrderState.FAILED)
+ORDER_STATES = (OrderState.NEW, OrderState.CHANGED, OrderState.CLAIMED, OrderState.SYNCED, OrderState.FAILED,
+                OrderState.REMOVED, OrderState.ARCHIVED)
 LINE_STATES = (LineState.NEW, LineState.CHANGED, LineState.REMOVED, LineState.SYNCED, LineState.FAILED)
 
 
@@ -27,10 +28,11 @@ class StatusMixin(SchemaMixin, SyncStateMixin):
             raise StoreError("the database has no ordersync schema yet: run `python -m shared db migrate`")
         has_customer = CUSTOMER_COLUMN.casefold() in {name.casefold() for name in self.order_columns()}
         customer = self.dialect.quote(CUSTOMER_COLUMN) if has_customer else "NULL"
+        # A failed archive keeps its order REMOVED (it is still to be archived), with its attempts and error.
         sql, params = self.dialect.select_first(
             failed_limit, f"business_key, {customer}, sync_attempts, sync_error, next_attempt_at",
-            f"FROM {self.orders_table} WHERE sync_state = ? ORDER BY updated_at DESC, business_key",
-            (OrderState.FAILED,))
+            f"FROM {self.orders_table} WHERE sync_state = ? OR (sync_state = ? AND sync_attempts > 0) "
+            f"ORDER BY updated_at DESC, business_key", (OrderState.FAILED, OrderState.REMOVED))
         failed = [{"business_key": key, "customer": name, "attempts": attempts, "last_error": error,
                    "next_attempt_at": next_attempt, "parked": attempts >= self.max_attempts}
                   for key, name, attempts, error, next_attempt in self.query(sql, params)]
@@ -40,6 +42,7 @@ class StatusMixin(SchemaMixin, SyncStateMixin):
             "database": self.kind,
             "schema_version": versions[-1][1],
             "orders": self._state_counts(self.orders_table, ORDER_STATES),
+            **self.work_counts(),
             "lines": self._state_counts(self.lines_table, LINE_STATES),
             "failed_orders": failed,
             "ingests": [IngestLogEntry(*row).to_dict() for row in self.query(sql, params)],
@@ -48,28 +51,38 @@ class StatusMixin(SchemaMixin, SyncStateMixin):
             else None,
         }
 
-    def backlog(self) -> tuple[int, int]:
-        """(pending, parked) orders: pending ones have monday work left that later plans take up by themselves
-        (new, changed, or failed fewer than max_attempts times; for a synced order, one of its lines); parked
-        ones failed max_attempts times (the order or a line) and wait for a person."""
+    def work_counts(self) -> dict[str, int]:
+        """Orders by the monday work they wait for. pending: work later plans take up by themselves (new,
+        changed, or failed fewer than max_attempts times; for a synced order, one of its lines); to_archive:
+        REMOVED orders whose item is still to be archived; parked: orders that failed max_attempts times (the
+        order, its archiving or one of its lines) and wait for a person (`retry`)."""
         line = f"EXISTS (SELECT 1 FROM {self.lines_table} l WHERE l.record_uuid = o.record_uuid AND "
         retried_lines = (LineState.FAILED, LineState.REMOVED)  # REMOVED: a subitem delete that failed
         retried_line = "l.sync_state IN (?, ?) OR (l.sync_state IN (?, ?) AND l.sync_attempts < ?)"
-        pending = (f"o.sync_state IN (?, ?) OR (o.sync_state = ? AND o.sync_attempts < ?) "
-                   f"OR (o.sync_state = ? AND {line}({retried_line})))",
-                   (OrderState.NEW, OrderState.CHANGED, OrderState.FAILED, self.max_attempts,
-                    OrderState.SYNCED, LineState.NEW, LineState.CHANGED, *retried_lines, self.max_attempts))
-        parked = (f"(o.sync_state = ? AND o.sync_attempts >= ?) OR {line}"
-                  f"l.sync_state IN (?, ?) AND l.sync_attempts >= ?)",
-                  (OrderState.FAILED, self.max_attempts, *retried_lines, self.max_attempts))
+        retried_orders = (OrderState.FAILED, OrderState.REMOVED)
+        kinds = {
+            "pending": (f"o.sync_state IN (?, ?) OR (o.sync_state = ? AND o.sync_attempts < ?) "
+                        f"OR (o.sync_state = ? AND {line}({retried_line})))",
+                        (OrderState.NEW, OrderState.CHANGED, OrderState.FAILED, self.max_attempts,
+                         OrderState.SYNCED, LineState.NEW, LineState.CHANGED, *retried_lines,
+                         self.max_attempts)),
+            "to_archive": ("o.sync_state = ? AND o.sync_attempts < ?",
+                           (OrderState.REMOVED, self.max_attempts)),
+            "parked": (f"(o.sync_state IN (?, ?) AND o.sync_attempts >= ?) OR {line}"
+                       f"l.sync_state IN (?, ?) AND l.sync_attempts >= ?)",
+                       (*retried_orders, self.max_attempts, *retried_lines, self.max_attempts)),
+        }
 
-        def count() -> tuple[int, int]:
-            pending_count, parked_count = (
-                self.query(f"SELECT COUNT(*) FROM {self.orders_table} o WHERE {where}", params)[0][0]
-                for where, params in (pending, parked))
-            return int(pending_count), int(parked_count)
+        def count() -> dict[str, int]:
+            return {kind: int(self.query(f"SELECT COUNT(*) FROM {self.orders_table} o WHERE {where}",
+                                         params)[0][0]) for kind, (where, params) in kinds.items()}
 
         return self.run_in_transaction(count, write=False)
+
+    def backlog(self) -> tuple[int, int]:
+        """(pending, parked) orders, archiving included in pending: the plan tick's gauges."""
+        counts = self.work_counts()
+        return counts["pending"] + counts["to_archive"], counts["parked"]
 
     def _state_counts(self, table: str, states: Sequence[str]) -> dict[str, int]:
         counts = dict.fromkeys(states, 0)

@@ -107,6 +107,16 @@ class StoreTransactions:
             rows.extend(self.query(build(", ".join("?" * len(chunk))), (*params, *chunk)))
         return rows
 
+    def execute_in(self, build: Callable[[str], str], values: Sequence[Any], params: Sequence[Any] = ()
+                   ) -> int:
+        """Run ``build(marks)`` (a statement with ``IN (marks)``) per chunk of at most 500 values, ``params``
+        first; the rows it changed in all."""
+        changed = 0
+        for start in range(0, len(values), IN_LIST_CHUNK):
+            chunk = values[start:start + IN_LIST_CHUNK]
+            changed += self.execute(build(", ".join("?" * len(chunk))), (*params, *chunk)).rowcount
+        return changed
+
     def table_columns(self, table: str) -> list[str]:
         """Column names of an (unquoted) table, in table order; [] when it does not exist."""
         return [row[0] for row in self.query(self.dialect.table_columns_sql(), (table,))]

@@ -66,20 +66,61 @@ class WriteBackMixin(StoreTransactions):
     def order_item_gone(self, record_uuid: str, now: datetime, *, claim_id: str) -> None:
         """The order's item was deleted on monday, and its subitems with it: forget their ids so the next
         sync creates them again (sizes waiting for removal have nothing left to remove)."""
+        self.run_in_transaction(lambda: self._forget_item(record_uuid, timestamp_text(now), claim_id))
+
+    def _forget_item(self, record_uuid: str, moment: str, claim_id: str | None = None) -> bool:
+        """The order's item and its subitems are forgotten (NEW); with ``claim_id``, only under that claim."""
+        under_claim = ("", ()) if claim_id is None else (" AND claim_id = ?", (claim_id,))
+        held = self.execute(
+            f"UPDATE {self.orders_table} SET monday_item_id = NULL, monday_group_id = NULL, "
+            f"sync_state = ?, sync_attempts = 0, sync_error = NULL, next_attempt_at = NULL, "
+            f"updated_at = ? WHERE record_uuid = ?{under_claim[0]}",
+            (OrderState.NEW, moment, record_uuid, *under_claim[1])).rowcount == 1
+        if held:
+            self.execute(f"DELETE FROM {self.lines_table} WHERE record_uuid = ? AND sync_state = ?",
+                         (record_uuid, LineState.REMOVED))
+            self._forget_subitems("record_uuid", record_uuid, moment)
+        return held
+
+    def order_moved(self, record_uuid: str, group_id: str, now: datetime, *, claim_id: str) -> None:
+        """The order's item now sits in this group."""
+        self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.orders_table} SET monday_group_id = ?, updated_at = ? WHERE record_uuid = ? "
+            f"AND claim_id = ?", (group_id, timestamp_text(now), record_uuid, claim_id)))
+
+    def order_archived(self, record_uuid: str, now: datetime, *, claim_id: str) -> None:
+        """A REMOVED order's item is archived (or it never had one): the order is ARCHIVED, keeping the
+        archived item's id; its lines go with it (sizes waiting for removal are dropped: their subitems went
+        to the archive with the item).
+
+        An order that came back meanwhile (no longer REMOVED) lost its item to monday's archive, which has
+        no way back: its ids are forgotten and the next sync gives it a new item.
+        """
         moment = timestamp_text(now)
 
         def write() -> None:
-            held = self.execute(
-                f"UPDATE {self.orders_table} SET monday_item_id = NULL, monday_group_id = NULL, "
-                f"sync_state = ?, sync_attempts = 0, sync_error = NULL, next_attempt_at = NULL, "
-                f"updated_at = ? WHERE record_uuid = ? AND claim_id = ?",
-                (OrderState.NEW, moment, record_uuid, claim_id)).rowcount == 1
-            if held:
+            archived = self.execute(
+                f"UPDATE {self.orders_table} SET sync_state = ?, sync_attempts = 0, sync_error = NULL, "
+                f"next_attempt_at = NULL, last_synced_at = ?, updated_at = ? WHERE record_uuid = ? "
+                f"AND sync_state = ? AND claim_id = ?",
+                (OrderState.ARCHIVED, moment, moment, record_uuid, OrderState.REMOVED, claim_id))
+            if archived.rowcount:
                 self.execute(f"DELETE FROM {self.lines_table} WHERE record_uuid = ? AND sync_state = ?",
                              (record_uuid, LineState.REMOVED))
-                self._forget_subitems("record_uuid", record_uuid, moment)
+            else:  # came back meanwhile (or the claim was taken over: then nothing changes)
+                self._forget_item(record_uuid, moment, claim_id)
 
         self.run_in_transaction(write)
+
+    def order_archive_failed(self, record_uuid: str, error: str, attempts: int,
+                             next_attempt_at: datetime | None, now: datetime, *, claim_id: str) -> None:
+        """monday refused to archive the item: the order stays REMOVED with its attempts, message and retry
+        time (parked at max_attempts, like any record)."""
+        self.run_in_transaction(lambda: self.execute(
+            f"UPDATE {self.orders_table} SET sync_attempts = ?, sync_error = ?, next_attempt_at = ?, "
+            f"updated_at = ? WHERE record_uuid = ? AND sync_state = ? AND claim_id = ?",
+            (attempts, error[:4000], timestamp_text(next_attempt_at) if next_attempt_at else None,
+             timestamp_text(now), record_uuid, OrderState.REMOVED, claim_id)))
 
     def line_subitem_gone(self, line_uuid: str, now: datetime, *, claim_id: str) -> None:
         """The line's subitem was deleted on monday: forget its id so the next sync creates it again."""

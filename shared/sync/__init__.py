@@ -1,5 +1,6 @@
 """Plan and sync: the planner that claims pending orders into batch messages, the pure sync plan, the engine
-that writes a batch to monday and every result back to the store, run summaries and the board tree.
+that writes a batch to monday and every result back to the store (group moves and archives included), run
+summaries, the board tree, and reconcile (the board compared with the store, drift repaired).
 """
 
 from ..common.exports import lazy_exports
@@ -13,6 +14,12 @@ _EXPORTS = {
     "BatchMessage": "planner",
     "plan_batches": "planner",
     "RunSummary": "summary",
+    "Drift": "drift",
+    "DriftEntry": "drift",
+    "compare_board": "reconcile",
+    "ReconcileReport": "reconcile_report",
+    "reconcile_board": "reconcile_run",
+    "run_reconcile": "reconcile_run",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

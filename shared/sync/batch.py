@@ -26,7 +26,9 @@ from ..monday import (
     id_order,
 )
 from ..monday import SubitemDelete as SubitemDeleteRequest
+from .group_moves import GroupMoves
 from .groups import GroupTitles
+from .order_archives import OrderArchives
 from .plan import (
     ItemWrite,
     SubitemDelete,
@@ -46,7 +48,7 @@ log = logging.getLogger(__name__)
 Adopted = tuple[SubitemWrite, FoundSubitem]
 
 
-class BatchSync:
+class BatchSync(GroupMoves, OrderArchives):
     """The sending and the write-back of one batch; the only part of a sync that talks to monday."""
 
     def __init__(self, config: Config, store: OrderStore, client: MondayClient, summary: RunSummary, *,
@@ -63,8 +65,8 @@ class BatchSync:
         plan = plan_batch_work(self.config, orders, lines)
         self.summary.orders += len(orders)
         self.summary.lines_forgotten += len(plan.lines_to_forget)
-        for key in plan.parked:
-            self.summary.add_parked(key)
+        for record in plan.parked_records:
+            self.summary.add_left_parked(record)
         self.orders = {order.record_uuid: order for order in orders}
         self.lines = {line.line_uuid: line for line in lines}
         self.item_ids = {o.record_uuid: o.monday_item_id for o in orders if o.monday_item_id}
@@ -75,10 +77,12 @@ class BatchSync:
         existed = set(self.item_ids) | {w.record_uuid for w in adopted}  # parents made before this batch
         self.item_ids.update({write.record_uuid: write.item_id for write in adopted})
         if self.dry_run:
-            await self.count_dry_run(plan, creates, adopted, existed)
+            await self.count_dry_run(plan, creates, adopted, existed, group_ids)
             return
-        await all_done(self.create_items(creates, group_ids), self.update_items(plan.item_updates),
-                   self.update_items(adopted, adopted=True))
+        await all_done(self.create_items(creates, group_ids),
+                       self.move_and_update(plan.item_updates, group_ids),
+                       self.move_and_update(adopted, group_ids, adopted=True),
+                       self.archive_orders(plan.item_archives, plan.orders_to_archive))
         subitem_creates, subitems_adopted = await self.adopt_subitems(plan.subitem_creates, existed)
         await all_done(self.create_subitems(subitem_creates), self.update_subitems(plan.subitem_updates),
                    self.write_adopted_subitems(subitems_adopted), self.delete_subitems(plan.subitem_deletes))
@@ -88,7 +92,7 @@ class BatchSync:
             await self.delete_orphans()
 
     async def count_dry_run(self, plan: SyncPlan, creates: Sequence[ItemWrite], adopted: Sequence[ItemWrite],
-                            existed: set[str]) -> None:
+                            existed: set[str], group_ids: Mapping[str, str]) -> None:
         self.item_ids.update({w.record_uuid: "" for w in creates})  # they will exist: their lines are ready
         subitem_creates, subitems_adopted = await self.adopt_subitems(plan.subitem_creates, existed)
         summary = self.summary
@@ -99,6 +103,10 @@ class BatchSync:
         summary.subitems_adopted += len(subitems_adopted)
         summary.subitems_updated += len(plan.subitem_updates)
         summary.subitems_deleted += len(plan.subitem_deletes)
+        summary.items_moved += (len(self.moves_of(plan.item_updates, group_ids)[1])
+                                + len(self.moves_of(adopted, group_ids, adopted=True)[1]))
+        summary.items_archived += len(plan.item_archives)
+        summary.orders_forgotten += len(plan.orders_to_archive)
 
     # -- items -----------------------------------------------------------------------------------------------
 
@@ -135,8 +143,8 @@ class BatchSync:
 
     async def update_items(self, writes: Sequence[ItemWrite], adopted: bool = False) -> None:
         by_ref = {write.record_uuid: write for write in writes}
-        requests = [ItemUpdate(ref=w.record_uuid, item_id=w.item_id, values=w.columns, name=w.name)
-                    for w in writes]
+        requests = [ItemUpdate(ref=w.record_uuid, item_id=w.item_id, values=w.columns, name=w.name,
+                               key=w.business_key) for w in writes]
 
         def success(result: WriteResult) -> None:
             write = by_ref[result.ref]
@@ -271,6 +279,10 @@ class BatchSync:
                             attempts)
 
     # -- shared ----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def message_of(result: WriteResult) -> str:
+        return _message(result)
 
     def failure_schedule(self, attempts_before: int) -> tuple[int, datetime | None]:
         """(attempts, next attempt time); no next attempt once the record is parked."""

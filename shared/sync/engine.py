@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Collection
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -134,22 +135,32 @@ async def _run_sync(config: Config, customer: str | None, limit: int | None, dry
         summary.daily_limit_until = store.daily_limit_until(utc_now())
         if summary.daily_limit_until is not None:  # monday would refuse every call: make none
             return summary.finish()
-        plan = preview_batches if dry_run else plan_batches
-        messages = plan(config, store, customer=customer, limit=limit)
         async with MondayClient(config, url=url, token=token) as client:
-            lanes = asyncio.Semaphore(BATCHES_AT_ONCE)
-
-            async def one(message: BatchMessage) -> None:
-                async with lanes:
-                    summary.merge(await sync_batch(config, store, client, message, dry_run=dry_run))
-
             try:
-                await all_done(*(one(message) for message in messages))
-                if summary.missing_on_board and not dry_run:  # make what was deleted on the board again
-                    await all_done(*(one(message) for message in plan(config, store, customer=customer)))
+                await sync_pending(config, store, client, summary, customer=customer, limit=limit,
+                                   dry_run=dry_run)
             finally:  # the client's totals: batches that ran side by side saw each other's requests
                 summary.requests, summary.complexity, summary.rate_limited = _client_counts(client)
     return summary.finish()
+
+
+async def sync_pending(config: Config, store: OrderStore, client: MondayClient, summary: RunSummary, *,
+                       customer: str | None = None, limit: int | None = None, dry_run: bool = False,
+                       only: Collection[str] | None = None) -> RunSummary:
+    """Plan and sync the pending work (``only``: of these orders) with this client, batches side by side;
+    what was deleted on the board meanwhile is made again in one more round."""
+    plan = preview_batches if dry_run else plan_batches
+    messages = plan(config, store, customer=customer, limit=limit, only=only)
+    lanes = asyncio.Semaphore(BATCHES_AT_ONCE)
+
+    async def one(message: BatchMessage) -> None:
+        async with lanes:
+            summary.merge(await sync_batch(config, store, client, message, dry_run=dry_run))
+
+    await all_done(*(one(message) for message in messages))
+    if summary.missing_on_board and not dry_run:  # make what was deleted on the board again
+        await all_done(*(one(message) for message in plan(config, store, customer=customer, only=only)))
+    return summary
 
 
 def _client_counts(client: MondayClient) -> tuple[int, int, int]:

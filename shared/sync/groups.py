@@ -35,14 +35,17 @@ class GroupTitles:
         self.dry_run = dry_run
 
     async def ids_for(self, titles: Sequence[str]) -> dict[str, str]:
-        """title -> group id; a missing group is created once, even by workers racing on the same title."""
+        """title -> group id; a missing group is created once, even by workers racing on the same title.
+        A dry run creates nothing: it gives the ids of the groups that exist."""
         if not titles:
             return {}
         schema = await self.client.board_schema()
-        on_board = {name_key(group.title) for group in schema.items.groups}
-        if self.dry_run:
+        on_board: dict[str, str] = {}
+        for group in sorted(schema.items.groups, key=lambda g: g.id):  # twins: the smallest id, as the client
+            on_board.setdefault(name_key(group.title), group.id)
+        if self.dry_run:  # the groups that exist; the others would be created
             self.summary.groups_created.extend(t for t in titles if name_key(t) not in on_board)
-            return {}
+            return {t: on_board[name_key(t)] for t in titles if name_key(t) in on_board}
         ids = {}
         for title in titles:  # sorted, so two workers never wait on each other's second lock
             async with self.lock(title) as recorded_id:

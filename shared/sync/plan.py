@@ -7,13 +7,15 @@ the plan, and writes each record's result back.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..common.records import LineRow, LineState, OrderRow, OrderState
 from ..config import Config, SyncSettings
+from .summary import FailedRecord
 
 _WORK_STATES = frozenset({OrderState.NEW, OrderState.CHANGED, OrderState.FAILED})
-_RETRIED_STATES = frozenset({OrderState.FAILED, LineState.REMOVED})
+# A failed archive keeps its order REMOVED and a failed subitem delete its line REMOVED: those park too.
+_RETRIED_STATES = frozenset({OrderState.FAILED, OrderState.REMOVED, LineState.REMOVED})
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,15 @@ class SubitemDelete:
 
 
 @dataclass(frozen=True)
+class OrderArchive:
+    """Archive a REMOVED order's item (never delete it)."""
+
+    record_uuid: str
+    business_key: str
+    item_id: str
+
+
+@dataclass(frozen=True)
 class SyncPlan:
     item_creates: tuple[ItemWrite, ...] = ()
     item_updates: tuple[ItemWrite, ...] = ()
@@ -61,26 +72,27 @@ class SyncPlan:
     subitem_deletes: tuple[SubitemDelete, ...] = ()
     lines_to_forget: tuple[str, ...] = ()  # REMOVED lines that never reached monday: nothing to delete there
     parked: tuple[str, ...] = ()  # business keys of orders left alone until a person looks at them
+    item_archives: tuple[OrderArchive, ...] = ()  # REMOVED orders' items
+    orders_to_archive: tuple[str, ...] = ()  # REMOVED orders that never had an item: ARCHIVED without a call
+    parked_records: tuple[FailedRecord, ...] = ()  # the parked orders and lines left alone, with their errors
 
     @property
     def group_titles(self) -> tuple[str, ...]:
-        return tuple(sorted({write.group_title for write in self.item_creates}))
+        """The groups items go to: new items', and updated items' (an item moves when its title changed)."""
+        return tuple(sorted({write.group_title for write in (*self.item_creates, *self.item_updates)}))
 
     @property
     def write_count(self) -> int:
         return (len(self.item_creates) + len(self.item_updates) + len(self.subitem_creates)
-                + len(self.subitem_updates) + len(self.subitem_deletes))
+                + len(self.subitem_updates) + len(self.subitem_deletes) + len(self.item_archives))
 
     @property
     def is_empty(self) -> bool:
-        return self.write_count == 0 and not self.lines_to_forget
+        return self.write_count == 0 and not self.lines_to_forget and not self.orders_to_archive
 
 
 def is_parked(settings: SyncSettings, state: str, attempts: int) -> bool:
-    """A record that failed max_attempts times waits for a person (a new version of the row un-parks it).
-
-    A failed subitem delete keeps its line REMOVED, so REMOVED lines park too.
-    """
+    """A record that failed max_attempts times waits for a person (`retry`, or a new version of the row)."""
     return state in _RETRIED_STATES and attempts >= settings.max_attempts
 
 
@@ -103,10 +115,17 @@ def plan_batch_work(config: Config, orders: Sequence[OrderRow], lines: Iterable[
         lines_by_order.setdefault(line.record_uuid, []).append(line)
 
     item_creates, item_updates, subitem_creates, subitem_updates = [], [], [], []
-    deletes, forget, parked = [], [], []
+    deletes, forget, parked, archives, archive_unsent, parked_records = [], [], [], [], [], []
     for order in orders:
         if is_parked(settings, order.sync_state, order.sync_attempts):
             parked.append(order.business_key)
+            parked_records.append(_parked(order.business_key, "item", order.sync_error, order.sync_attempts))
+            continue
+        if order.sync_state == OrderState.REMOVED:  # its lines go with it: archived with the item
+            if order.monday_item_id:
+                archives.append(OrderArchive(order.record_uuid, order.business_key, order.monday_item_id))
+            else:
+                archive_unsent.append(order.record_uuid)
             continue
         if order.monday_item_id is None or order.sync_state in _WORK_STATES:
             (item_updates if order.monday_item_id else item_creates).append(ItemWrite(
@@ -119,11 +138,17 @@ def plan_batch_work(config: Config, orders: Sequence[OrderRow], lines: Iterable[
                 item_id=order.monday_item_id,
             ))
         for line in lines_by_order.get(order.record_uuid, ()):
+            if order.monday_item_id is None and line.monday_subitem_id:
+                # A subitem cannot outlive its item (an order back from the archive): the line starts again.
+                line = replace(line, monday_subitem_id=None, sync_state=(
+                    line.sync_state if line.sync_state == LineState.REMOVED else LineState.NEW))
             if line.sync_state == LineState.REMOVED and not line.monday_subitem_id:
                 forget.append(line.line_uuid)
-            elif line.sync_state == LineState.SYNCED or is_parked(settings, line.sync_state,
-                                                                  line.sync_attempts):
+            elif line.sync_state == LineState.SYNCED:
                 continue
+            elif is_parked(settings, line.sync_state, line.sync_attempts):
+                parked_records.append(_parked(order.business_key, f"size {line.size_code}", line.sync_error,
+                                              line.sync_attempts))
             elif line.sync_state == LineState.REMOVED:
                 deletes.append(SubitemDelete(line.line_uuid, order.record_uuid, order.business_key,
                                              line.monday_subitem_id))
@@ -141,4 +166,9 @@ def plan_batch_work(config: Config, orders: Sequence[OrderRow], lines: Iterable[
                 )
                 (subitem_updates if line.monday_subitem_id else subitem_creates).append(write)
     return SyncPlan(tuple(item_creates), tuple(item_updates), tuple(subitem_creates), tuple(subitem_updates),
-                    tuple(deletes), tuple(forget), tuple(parked))
+                    tuple(deletes), tuple(forget), tuple(parked), tuple(archives), tuple(archive_unsent),
+                    tuple(parked_records))
+
+
+def _parked(business_key: str, record: str, error: str | None, attempts: int) -> FailedRecord:
+    return FailedRecord(business_key, record, error or "failed before", attempts, parked=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -81,9 +81,11 @@ def cut_batches(pending: Iterable[tuple[str, str]], per_message: int) -> list[tu
 
 
 def plan_batches(config: Config, store: OrderStore, *, now: datetime | None = None,
-                 customer: str | None = None, limit: int | None = None) -> list[BatchMessage]:
+                 customer: str | None = None, limit: int | None = None,
+                 only: Collection[str] | None = None) -> list[BatchMessage]:
     """Claim every order that needs work now; return the messages that name them (one claim per message).
-    Nothing while monday's daily call limit is spent: a message planned then could only fail."""
+    ``only``: of these record_uuids alone (a reconcile syncs what it marked). Nothing while monday's daily
+    call limit is spent: a message planned then could only fail."""
     now = now or utc_now()
     paused_until = store.daily_limit_until(now)
     if paused_until is not None:
@@ -91,7 +93,7 @@ def plan_batches(config: Config, store: OrderStore, *, now: datetime | None = No
         return []
     claimed_until = now + timedelta(seconds=config.sync.claim_timeout_seconds)
     messages = []
-    for batch_customer, uuids in _pending_batches(config, store, now, customer, limit):
+    for batch_customer, uuids in _pending_batches(config, store, now, customer, limit, only):
         claim_id = uuid.uuid4().hex
         taken = store.claim_orders(uuids, claim_id, now, claimed_until)
         if taken:  # another planner may have taken some (or all) between the select and the claim
@@ -101,16 +103,20 @@ def plan_batches(config: Config, store: OrderStore, *, now: datetime | None = No
 
 
 def preview_batches(config: Config, store: OrderStore, *, now: datetime | None = None,
-                    customer: str | None = None, limit: int | None = None) -> list[BatchMessage]:
+                    customer: str | None = None, limit: int | None = None,
+                    only: Collection[str] | None = None) -> list[BatchMessage]:
     """What :func:`plan_batches` would plan, claiming nothing (for dry runs)."""
     now = now or utc_now()
     return [BatchMessage("", batch_customer, uuids, now.isoformat())
-            for batch_customer, uuids in _pending_batches(config, store, now, customer, limit)]
+            for batch_customer, uuids in _pending_batches(config, store, now, customer, limit, only)]
 
 
 def _pending_batches(config: Config, store: OrderStore, now: datetime, customer: str | None,
-                     limit: int | None) -> list[tuple[str, tuple[str, ...]]]:
+                     limit: int | None, only: Collection[str] | None = None
+                     ) -> list[tuple[str, tuple[str, ...]]]:
     if customer is not None:
         customer = config.canonical_customer(customer)[0]
     pending = store.pending_orders(config.sync, now, customer=customer, limit=limit)
+    if only is not None:
+        pending = [(record_uuid, name) for record_uuid, name in pending if record_uuid in only]
     return cut_batches(pending, config.sync.orders_per_message)

@@ -30,6 +30,10 @@ DEFAULT_BINDINGS = {
         {"direction": "IN", "type": "timerTrigger", "name": "timer", "schedule": "0 */5 * * * *",
          "runOnStartup": False},
     ],
+    "reconcile_board": [
+        {"direction": "IN", "type": "timerTrigger", "name": "timer", "schedule": "0 30 2 * * *",
+         "runOnStartup": False},
+    ],
     "sync_batch": [
         {"direction": "IN", "type": "queueTrigger", "name": "message", "queueName": "order-sync",
          "connection": "AzureWebJobsStorage"},
@@ -67,24 +71,26 @@ def indexed(app_environment):  # noqa: F811
     reimport_function_app()
 
 
-def test_the_app_indexes_exactly_four_functions_with_their_bindings(indexed):
+def test_the_app_indexes_exactly_five_functions_with_their_bindings(indexed):
     functions = indexed()
     assert sorted(functions) == sorted(DEFAULT_BINDINGS)
     for name, expected in DEFAULT_BINDINGS.items():
         assert bindings_of(functions[name]) == expected, name
     triggers = {name: fn.get_trigger().type for name, fn in functions.items()}
-    assert triggers == {"plan_sync": "timerTrigger", "sync_batch": "queueTrigger",
-                        "ingest_orders": "blobTrigger", "status": "httpTrigger"}
+    assert triggers == {"plan_sync": "timerTrigger", "reconcile_board": "timerTrigger",
+                        "sync_batch": "queueTrigger", "ingest_orders": "blobTrigger", "status": "httpTrigger"}
     assert json.loads(functions["status"].get_function_json())["scriptFile"] == "function_app.py"
 
 
 def test_app_settings_choose_schedule_queue_inbox_and_blob_source(indexed, app_environment):  # noqa: F811
     app_environment.setenv("SYNC_SCHEDULE", "0 30 6 * * 1-5")
+    app_environment.setenv("RECONCILE_SCHEDULE", "0 0 4 * * 0")
     app_environment.setenv("SYNC_QUEUE", "orders-to-monday")
     app_environment.setenv("ORDERS_CONTAINER", "order-drop")
     app_environment.setenv("BLOB_TRIGGER_SOURCE", "LogsAndContainerScan")
     functions = indexed()
     assert bindings_of(functions["plan_sync"])[0]["schedule"] == "0 30 6 * * 1-5"
+    assert bindings_of(functions["reconcile_board"])[0]["schedule"] == "0 0 4 * * 0"
     assert bindings_of(functions["sync_batch"])[0]["queueName"] == "orders-to-monday"
     blob = bindings_of(functions["ingest_orders"])[0]
     assert (blob["path"], blob["source"]) == ("order-drop/{name}", "LogsAndContainerScan")
@@ -92,6 +98,7 @@ def test_app_settings_choose_schedule_queue_inbox_and_blob_source(indexed, app_e
 
 @pytest.mark.parametrize("name, value", [
     ("SYNC_SCHEDULE", "*/5 * * * *"),  # a five-field Unix cron line: NCRONTAB has seconds first
+    ("RECONCILE_SCHEDULE", "30 2 * * *"),
     ("SYNC_QUEUE", "Order_Sync"),
     ("SYNC_QUEUE", "q" * 57),  # its poison queue, q…q-poison, would exceed 63 characters
     ("ORDERS_CONTAINER", "in"),
@@ -189,7 +196,8 @@ def test_local_settings_example_is_flat_json_naming_every_app_setting():
     assert all(isinstance(value, str) for value in values.values())  # func rejects nested values
     assert set(values) == {
         "AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME", "ORDERSYNC_CONFIG", "ORDERSYNC_ENV",
-        "ORDERSYNC_DATABASE", "MONDAY_API_TOKEN", "MONDAY_API_URL", "SYNC_SCHEDULE", "SYNC_QUEUE",
+        "ORDERSYNC_DATABASE", "MONDAY_API_TOKEN", "MONDAY_API_URL", "SYNC_SCHEDULE", "RECONCILE_SCHEDULE",
+        "SYNC_QUEUE",
         "ORDERS_CONTAINER", "ARCHIVE_CONTAINER", "REJECTED_CONTAINER", "BLOB_TRIGGER_SOURCE",
         "PLAN_AFTER_INGEST"}
     assert values["AzureWebJobsStorage"] == "UseDevelopmentStorage=true"

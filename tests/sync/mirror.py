@@ -65,9 +65,13 @@ def writes(emulator) -> dict[str, int]:
 
 
 def assert_mirror(config, emulator) -> None:
-    """Every order is exactly one item in its group with its values; every line exactly one subitem; the
-    store holds every id."""
+    """Every live order is exactly one item in its group with its values; every line exactly one subitem; the
+    store holds every id. An ARCHIVED order's item is archived: not on the board."""
     orders, lines, items = orders_in_store(config), lines_in_store(config), board_items(emulator)
+    archived = {key: order for key, order in orders.items() if order["sync_state"] == "ARCHIVED"}
+    for order in archived.values():
+        assert order["monday_item_id"] is None or emulator.item(order["monday_item_id"])["state"] != "active"
+    orders = {key: order for key, order in orders.items() if key not in archived}
     assert set(items) == set(orders)
     groups = {group["id"]: group["title"] for group in emulator.groups(BOARD)}
     item_columns = config.environment.item_columns
@@ -106,6 +110,18 @@ def write_order_list(path: Path, rows: list[list]) -> Path:
         sheet.append(row)
     book.save(path)
     return path
+
+
+CUSTOMERS = {"GREYSON": "G", "TITLE NINE": "T"}  # customer -> the letter in its order numbers
+
+
+def order_rows(season=lambda customer, n: "SS27", method=lambda customer, n: "SEA", small=lambda c, n: 10,
+               numbers=range(6)) -> list[list]:
+    """Orders AAG-G0.. and AAG-T0.. of two customers, sizes S and M; season, delivery method and the S
+    quantity per (customer, number)."""
+    return [[f"AAG-{code}{n}", customer, season(customer, n), f"ST-{n}", "NAVY", method(customer, n),
+             "2027-03-01", "ACTIVE", "EA", small(customer, n), 20, small(customer, n) + 20]
+            for customer, code in CUSTOMERS.items() for n in numbers]
 
 
 def fifty_orders(bad_method_at: int | None = None) -> list[list]:

@@ -75,7 +75,7 @@ def test_changed_order_with_item_is_updated_and_lines_follow_their_state(config)
     assert [(d.line_uuid, d.subitem_id) for d in plan.subitem_deletes] == [("l3", "203")]
     assert [w.line_uuid for w in plan.subitem_creates] == ["l4"]
     assert plan.lines_to_forget == ("l5",)  # never reached monday: nothing to delete there
-    assert plan.group_titles == ()  # updates stay in the item's group
+    assert plan.group_titles == ("GREYSON SS26",)  # an update is moved when its group title changed
     assert plan.write_count == 4
 
 
@@ -113,6 +113,44 @@ def test_failed_records_are_retried_until_parked(config):
     # a new version of a parked order (ingest marks it CHANGED) gets tried again
     again = plan_batch_work(config, [order(state=OrderState.CHANGED, attempts=settings_max)], [])
     assert len(again.item_creates) == 1
+
+
+def test_removed_orders_are_archived_with_their_lines_and_park_after_failed_archives(config):
+    rows = [order("o1", OrderState.REMOVED, item_id="100"), order("o2", OrderState.REMOVED),
+            order("o3", OrderState.REMOVED, item_id="300", attempts=config.sync.max_attempts)]
+    lines = [line("l1", "S", state=LineState.CHANGED, subitem_id="201", order_uuid="o1"),
+             line("l2", "S", state=LineState.NEW, order_uuid="o2")]
+    plan = plan_batch_work(config, rows, lines)
+    assert [(a.record_uuid, a.item_id) for a in plan.item_archives] == [("o1", "100")]
+    assert plan.orders_to_archive == ("o2",)  # never on monday: ARCHIVED without a call
+    assert not plan.subitem_updates and not plan.subitem_creates and not plan.item_creates
+    assert plan.parked == ("key-o3",) and plan.write_count == 1 and plan.group_titles == ()
+
+
+def test_parked_records_are_reported_with_their_last_error(config):
+    parked = config.sync.max_attempts
+    plan = plan_batch_work(config, [
+        replace(order("o1", OrderState.FAILED, attempts=parked), sync_error="unknown label 'BOAT'"),
+        order("o2", OrderState.SYNCED, item_id="200")], [
+        replace(line("l1", "M", state=LineState.FAILED, attempts=parked, subitem_id="9", order_uuid="o2"),
+                sync_error="qty refused"),
+        line("l2", "L", order_uuid="o2")])
+    assert [(r.business_key, r.record, r.message, r.attempts, r.parked) for r in plan.parked_records] == [
+        ("key-o1", "item", "unknown label 'BOAT'", parked, True),
+        ("key-o2", "size M", "qty refused", parked, True)]
+    assert [w.line_uuid for w in plan.subitem_creates] == ["l2"]
+
+
+def test_an_order_without_an_item_gets_new_subitems_whatever_ids_its_lines_kept(config):
+    # An order back from the archive: its item id is forgotten; the subitem ids its lines kept belong to the
+    # archived item, so every size is created again under the new item (a size waiting for removal: dropped).
+    lines = [line("l1", "S", state=LineState.SYNCED, subitem_id="201"),
+             line("l2", "M", state=LineState.CHANGED, subitem_id="202"),
+             line("l3", "L", state=LineState.REMOVED, subitem_id="203")]
+    plan = plan_batch_work(config, [order(state=OrderState.NEW)], lines)
+    assert len(plan.item_creates) == 1
+    assert [(w.line_uuid, w.subitem_id) for w in plan.subitem_creates] == [("l1", None), ("l2", None)]
+    assert plan.lines_to_forget == ("l3",) and not plan.subitem_updates and not plan.subitem_deletes
 
 
 def test_subitem_name_template_can_use_order_columns(config):
@@ -162,6 +200,6 @@ def test_run_summary_is_honest_merges_and_renders():
     assert payload["ok"] is False and payload["parked"] == ["K-9"]
     assert payload["failed"][0]["message"] == "invalid number 'abc'"
     text = total.render()
-    assert "K-9 item: invalid number 'abc'" in text and "result: FAILED" in text and "parked" in text
+    assert "K-9 item: invalid number 'abc'" in text and "result: PARTIAL" in text and "parked" in text
     assert "result: OK" in RunSummary().finish().render()
     assert "would be created" in RunSummary(dry_run=True).render()

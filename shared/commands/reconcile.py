@@ -1,0 +1,31 @@
+"""``reconcile``: compare the monday board with the store and, with ``--repair``, make it an exact mirror."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..config import Config
+from ..sync import run_reconcile
+from .customers import resolve_customer
+from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    reconcile = add_command(
+        commands, "reconcile", cmd_reconcile,
+        "Compare the monday board with the store (exit 1 on drift); --repair makes the board exact again.")
+    reconcile.add_argument("--customer", help="only this customer's orders (canonical name or alias)")
+    reconcile.add_argument("--repair", action="store_true",
+                           help="repair the drift and sync it; exit 1 when something could not be repaired")
+    reconcile.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
+    if monday_token_missing("reconcile"):
+        return EXIT_USAGE
+    report = run_reconcile(config, customer=resolve_customer(config, args.customer), repair_drift=args.repair)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print(report.render())
+    return EXIT_OK if report.ok else EXIT_PROBLEM

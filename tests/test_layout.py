@@ -105,3 +105,16 @@ def test_each_package_says_what_it_owns():
     for init in PACKAGE.glob("*/__init__.py"):
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
         assert doc and len(doc) > 60, f"{init.relative_to(ROOT)} needs a docstring naming what it owns"
+
+
+@pytest.mark.parametrize("module", modules())
+def test_modules_and_classes_stay_small_enough_to_change(module):
+    path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = ROOT / module.replace(".", "/") / "__init__.py"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\n") <= MAX_MODULE_LINES, f"{path.relative_to(ROOT)}: split it by responsibility"
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ClassDef):
+            length = node.end_lineno - node.lineno + 1
+            assert length <= MAX_CLASS_LINES, f"{path.relative_to(ROOT)}: class {node.name} has {length} lines"

@@ -32,8 +32,8 @@ _ODBC_SECRET = re.compile(r"(?i)\b(pwd|password)(\s*=\s*)(\{(?:[^}]|\}\})*\}|[^;
 
 def normalise_text(text: str) -> str:
     """Text in Unicode compatibility form (NFKC) without format characters (zero-width spaces, BOMs, soft
-    hyphens), so look-alike names and keys are one name: full-width ``ＡＢＣ`` is ``ABC``, ``A\u200bB`` is ``AB``.
-    ASCII text is returned as it is (it is already in that form)."""
+    hyphens), so look-alike names and keys are one name: full-width ``ＡＢＣ`` is ``ABC``, ``A\u200bB``
+    is ``AB``. ASCII text is returned as it is (it is already in that form)."""
     if text.isascii():
         return text
     text = unicodedata.normalize("NFKC", text)

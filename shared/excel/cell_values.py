@@ -34,7 +34,9 @@ def _check_readable(raw: CellValue) -> None:
 def printable(text: str) -> str:
     """``text`` with any lone UTF-16 surrogate written as ``\\udXXX``, so a message can always be printed and
     stored (a lone surrogate cannot be encoded)."""
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text) if _LONE_SURROGATE.search(text) else text
+    if not _LONE_SURROGATE.search(text):
+        return text
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def as_text(raw: CellValue) -> str | None:

@@ -118,8 +118,8 @@ class SheetReader:
         return lambda name, *rest: handler(name.rpartition(":")[2], *rest)
 
     def _too_big(self, what: str, limit: int, key: str) -> RejectedFile:
-        return RejectedFile(f"Sheet {self._sheet!r} has more than {limit:,} {what}, the limit for an order list "
-                            f"([excel].{key}); split the file or raise the limit.")
+        return RejectedFile(f"Sheet {self._sheet!r} has more than {limit:,} {what}, the limit for an order "
+                            f"list ([excel].{key}); split the file or raise the limit.")
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
         if name == "c":
@@ -132,8 +132,8 @@ class SheetReader:
                 self._column += 1
             if self._column >= self._limits.max_columns:
                 raise RejectedFile(f"Sheet {self._sheet!r} has a cell in column {self._column + 1:,} (row "
-                                   f"{self._row_number:,}); an order list may use {self._limits.max_columns:,} "
-                                   f"columns ([excel].max_columns).")
+                                   f"{self._row_number:,}); an order list may use "
+                                   f"{self._limits.max_columns:,} columns ([excel].max_columns).")
             self._cell_count += 1
             if self._cell_count > self._limits.max_cells:
                 raise self._too_big("cells", self._limits.max_cells, "max_cells")
@@ -220,8 +220,8 @@ class SheetReader:
         except (OverflowError, ValueError):
             moment = None
         if moment is None or not _EPOCH_1900 <= moment <= _LAST_DATE:
-            return UnreadableCell(text, f"is formatted as a date but holds {text[:20]}, which is no date Excel "
-                                        f"can show; format the cell as a number or text")
+            return UnreadableCell(text, f"is formatted as a date but holds {text[:20]}, which is no date "
+                                        f"Excel can show; format the cell as a number or text")
         return moment
 
 

@@ -69,8 +69,8 @@ def check_part_size(archive: zipfile.ZipFile, part: str, limit: int) -> None:
     size = archive.getinfo(part).file_size
     if size > limit:
         raise RejectedFile(f"The workbook part {part!r} is {size:,} bytes uncompressed, more than the "
-                           f"{limit:,} an order list may have ([excel].max_sheet_bytes); it is too large or a "
-                           f"zip bomb.")
+                           f"{limit:,} an order list may have ([excel].max_sheet_bytes); it is too large or "
+                           f"a zip bomb.")
 
 
 def _parse_part(archive: WorkbookZip, part: str, start, end=None, text=None) -> None:
@@ -133,8 +133,8 @@ def sheet_list(archive: WorkbookZip, workbook_part: str, relations: dict[str, st
         if local == "sheet":
             flags["count"] += 1
             if flags["count"] > max_sheets:
-                raise RejectedFile(f"The workbook has more than {max_sheets:,} sheets, the limit for an order "
-                                   f"list ([excel].max_sheets).")
+                raise RejectedFile(f"The workbook has more than {max_sheets:,} sheets, the limit for an "
+                                   f"order list ([excel].max_sheets).")
             relation = next((v for k, v in attrs.items() if _local(k) == "id"), None)
             part = relations.get(f"id:{relation}")
             if part in archive.namelist():  # chart sheets and the like have no worksheet part
@@ -160,7 +160,8 @@ def shared_strings(archive: WorkbookZip, part: str | None, max_strings: int = 50
             state["item"] = []
             if len(strings) >= max_strings:
                 raise RejectedFile(f"The workbook's shared strings table has more than {max_strings:,} "
-                                   f"strings, more than the cells an order list may have ([excel].max_cells).")
+                                   f"strings, more than the cells an order list may have "
+                                   f"([excel].max_cells).")
         elif local == "rPh":  # phonetic guide text is not part of the cell's value
             state["phonetic"] += 1
         elif local == "t" and not state["phonetic"]:

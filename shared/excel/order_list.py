@@ -109,6 +109,9 @@ class _OrderListReader:
         if progress:
             progress(file_name, last_row or 0, last_row)
         self.reject_shared_keys()
+        # a row rejected for its shared key is not stored: its own warnings would only be noise
+        self.warnings = [issue for issue in self.warnings
+                         if issue.row is None or issue.row not in self.rejected_numbers]
         self.warn_unknown_customers()
         if not rows:
             self.warnings.append(RowIssue(None, None, None,

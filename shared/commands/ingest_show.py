@@ -42,9 +42,9 @@ def cmd_ingest_show(args: argparse.Namespace, config: Config) -> int:
     if entry.message:
         print(f"  {entry.message}")
     print(f"  rows {entry.rows_total}: {entry.orders_new} new, {entry.orders_changed} changed, "
-          f"{entry.orders_unchanged} unchanged, {entry.rows_rejected} rejected, {entry.orders_removed} removed, "
-          f"{entry.rows_warned} warned; size lines: {entry.lines_new} new, {entry.lines_changed} changed, "
-          f"{entry.lines_removed} removed")
+          f"{entry.orders_unchanged} unchanged, {entry.rows_rejected} rejected, {entry.orders_removed} "
+          f"removed, {entry.rows_warned} warned; size lines: {entry.lines_new} new, {entry.lines_changed} "
+          f"changed, {entry.lines_removed} removed")
     for title, listed in (("rejected rows", rejected), ("warnings", warnings)):
         if listed:
             print(f"  {title}:")

@@ -167,3 +167,16 @@ def test_cli_reports_config_error_without_traceback(tmp_path, capsys):
 )
 def test_template_render(template, values, expected):
     assert Template.parse(template).render(values) == expected
+
+
+def test_the_database_password_never_shows_in_a_repr(monkeypatch):
+    secret = "S3cr;et}}pw"
+    monkeypatch.setenv("ORDERSYNC_DATABASE", f"Server=tcp:db.example,1433;Database=orders;UID=app;"
+                                             f"PWD={{{secret}}};Encrypt=yes")
+    config = load_config(DEFAULT_CONFIG)
+    assert config.environment.database.endswith("Encrypt=yes")  # the value itself is intact
+    for shown in (repr(config), repr(config.environment), str(config)):
+        assert "S3cr" not in shown and "pw" not in shown.split("PWD=")[1][:5]
+        assert "PWD=***;Encrypt=yes" in shown
+    monkeypatch.setenv("ORDERSYNC_DATABASE", "Server=x;Password=plain words;UID=u")
+    assert "plain words" not in repr(load_config(DEFAULT_CONFIG))

@@ -42,7 +42,7 @@ def printable(text: str) -> str:
 def as_text(raw: CellValue) -> str | None:
     if isinstance(raw, str):
         text = raw.strip()
-        if _LONE_SURROGATE.search(text):
+        if not text.isascii() and _LONE_SURROGATE.search(text):
             raise RejectedValue(f"{printable(text)[:60]!r} holds a lone UTF-16 surrogate (written _xD800_ to "
                                 f"_xDFFF_ without its pair), which is not a character; retype the text.")
         return (text.replace("\r\n", "\n") if "\r" in text else text) or None

@@ -132,6 +132,9 @@ class _OrderListReader:
         sizes: dict[str, int] = {}
         problems = len(self.rejected)
         blank = True
+        cache = self.text_cache
+        if len(cache) >= _TEXT_CACHE_SIZE:
+            cache.clear()
         for index, raw in cells.items():
             if isinstance(raw, str) and not raw.strip():
                 continue
@@ -148,7 +151,7 @@ class _OrderListReader:
                 else:
                     value = header.kind_of_slot[slot](raw)
                     if value is not None:
-                        values[slot] = self.shared_text(value)
+                        values[slot] = cache.setdefault(value, value)
             except RejectedValue as exc:
                 column = size if size is not None else header.order_columns[slot]
                 self.reject(number, column, raw, f"{column_letter(index)}{number}: {exc}")
@@ -190,11 +193,6 @@ class _OrderListReader:
             return ""
         return key
 
-    def shared_text(self, value: str) -> str:
-        if len(self.text_cache) >= _TEXT_CACHE_SIZE:
-            self.text_cache.clear()
-        return self.text_cache.setdefault(value, value)
-
     def canonical_customer(self, number: int, values: list[str | None]) -> str | None:
         name = values[self.header.customer_slot]
         if name is None:
@@ -202,7 +200,7 @@ class _OrderListReader:
         canonical, known = self.config.canonical_customer(name)
         if not known:
             self.unknown_customers.setdefault(canonical, []).append(number)
-        values[self.header.customer_slot] = canonical = self.shared_text(canonical)
+        values[self.header.customer_slot] = canonical = self.text_cache.setdefault(canonical, canonical)
         return canonical
 
     def reject(self, number: int, column: str | None, raw: CellValue | None, message: str) -> None:

@@ -149,8 +149,10 @@ def test_removal_keeps_a_live_claim_and_clears_an_expired_one(config, store):
 
 def test_ingest_json_reports_the_removals(config, tmp_path, monkeypatch, capsys):
     config_path = tmp_path / "complete.toml"
-    config_path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
-        "[excel]\n", "[excel]\ncomplete_lists = true\n", 1), encoding="utf-8")
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert "\ncomplete_lists = false " in text
+    config_path.write_text(text.replace("\ncomplete_lists = false ", "\ncomplete_lists = true ", 1),
+                           encoding="utf-8")
     monkeypatch.setenv("ORDERSYNC_CONFIG", str(config_path))
     (tmp_path / "full.xlsx").write_bytes(xlsx(greyson(1, 2, 3, 4, 5)))
     (tmp_path / "less.xlsx").write_bytes(xlsx(greyson(1, 2, 3)))

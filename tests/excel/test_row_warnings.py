@@ -109,7 +109,7 @@ def test_a_complete_list_setting_needs_true_or_false(tmp_path):
 
     path = tmp_path / "bad.toml"
     path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
-        "[excel]\n", "[excel]\ncomplete_lists = \"yes\"\n", 1), encoding="utf-8")
+        "\ncomplete_lists = false ", "\ncomplete_lists = \"yes\" ", 1), encoding="utf-8")
     with pytest.raises(ConfigError, match="excel.complete_lists: must be true or false"):
         load_config(path)
     path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(

@@ -124,7 +124,7 @@ def config_for(database: Path):
 
 def child_peak_rss(path: Path, database: Path) -> tuple[float, float, str]:
     """(seconds, peak RSS in MB, outcome and message) of a child process ingesting ``path``; the child
-    measures itself (Linux reports ru_maxrss in KB), so each file gets its own peak."""
+    measures its own peak (:func:`own_peak_rss_mb`), so each file gets its own."""
     command = [sys.executable, __file__, "--child-ingest", str(path), str(database)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     answer = output.strip().splitlines()[-1]
@@ -132,12 +132,24 @@ def child_peak_rss(path: Path, database: Path) -> tuple[float, float, str]:
     return float(seconds), float(peak), outcome
 
 
+def own_peak_rss_mb() -> float:
+    """This process's peak RSS since it started. Linux's VmHWM belongs to the process image, whereas
+    ru_maxrss also counts what a forked child inherited from its parent before exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child_ingest(path: Path, database: Path) -> None:
     started = time.perf_counter()
     report = ingest_files(config_for(database), [path])
     (file_report,) = report.files
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     seconds = time.perf_counter() - started
+    peak = own_peak_rss_mb()
     print(f"{seconds:.2f} {peak:.0f} {file_report.outcome}: {file_report.message[:100]}")
 
 

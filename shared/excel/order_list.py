@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..common.records import IncomingOrder, IngestBatch, IngestIssue, RemovalScope
@@ -48,7 +48,6 @@ class ParsedFile:
     header_row: int
     rejected_rows: list[RowIssue]
     warnings: list[RowIssue]
-    customers: dict[str, int] = field(default_factory=dict)  # canonical customer -> rows in the file
 
 
 def parse_order_list(config: Config, source: bytes | BinaryIO, file_name: str,
@@ -122,8 +121,7 @@ class _OrderListReader:
         orders = _SpooledOrders(self.spool, self.header.slot_of, frozenset(self.shared_keys))
         batch = IngestBatch(file_name, content_hash, self.header.order_columns, orders, rows,
                             len(self.rejected_numbers), self.removal_scope(), tuple(issues))
-        return ParsedFile(batch, self.sheet.header.sheet, self.sheet.header.row, self.rejected, self.warnings,
-                          self.customers)
+        return ParsedFile(batch, self.sheet.header.sheet, self.sheet.header.row, self.rejected, self.warnings)
 
     def read_row(self, number: int, cells: dict[int, CellValue]) -> int:
         """Validate one row; spool it when valid. 0 for a blank row, else 1."""

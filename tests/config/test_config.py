@@ -1,3 +1,4 @@
+import dataclasses
 import textwrap
 
 import pytest
@@ -180,3 +181,18 @@ def test_the_database_password_never_shows_in_a_repr(monkeypatch):
         assert "PWD=***;Encrypt=yes" in shown
     monkeypatch.setenv("ORDERSYNC_DATABASE", "Server=x;Password=plain words;UID=u")
     assert "plain words" not in repr(load_config(DEFAULT_CONFIG))
+
+
+def test_the_excel_limits_and_complete_list_keys_are_checked(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        "\ncomplete_lists = false ", "\ncomplete_lists = \"yes\" ", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="excel.complete_lists: must be true or false"):
+        load_config(path)
+    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        "[excel]\n", "[excel]\nmax_rows = 2_000_000\n", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="excel.max_rows: must be a whole number from 100 to 1048576"):
+        load_config(path)
+    loaded = dataclasses.asdict(load_config(DEFAULT_CONFIG).excel)
+    assert (loaded["complete_lists"], loaded["max_removed_fraction"], loaded["max_rows"]) == (False, 0.5,
+                                                                                              1_048_576)

@@ -3,8 +3,6 @@ and listed by `status`; the warned row is stored all the same."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from shared.common.column_values import column_type
@@ -14,7 +12,7 @@ from shared.excel.order_list import parse_order_list
 from shared.store import open_store
 
 from ..conftest import DEFAULT_CONFIG
-from ..corpus import order, xlsx
+from ..corpus import HEADER, order, xlsx
 
 
 @pytest.fixture
@@ -40,18 +38,12 @@ def test_the_monday_type_is_read_from_the_column_id(column_id, expected):
 def test_a_given_column_type_wins_over_the_id(config):
     assert column_type("text_po_number", {"text_po_number": "date"}) == "date"
     parsed = parse_order_list(config, xlsx([order(1, **{"PO NUMBER": "PO-1"})],
-                                           header=[*xlsx_header(), "PO NUMBER"]),
+                                           header=[*HEADER, "PO NUMBER"]),
                               "typed.xlsx", column_types={"text_po_number": "date"})
     assert messages(parsed) == [
         "Row 2: PO NUMBER 'PO-1' cannot go into monday column 'text_po_number' (date): it is not a date "
         "(expected YYYY-MM-DD); this order will fail to sync until it is fixed."]
     assert len(list(parsed.batch.orders)) == 1  # warned, still stored
-
-
-def xlsx_header() -> list[str]:
-    from ..corpus import HEADER
-
-    return list(HEADER)
 
 
 def test_text_in_a_numbers_column_and_a_wrong_total_are_warned(config):
@@ -102,20 +94,3 @@ def test_plain_data_keeps_its_key_and_hash(config):
     assert incoming.business_key == "AAG-1|SEA|ST-1"
     # the hash the code gave this row before names and keys were normalised (commit 81a996c)
     assert incoming.row_hash == "ade853a82a7b8d99139a43da87d3ac676df994bbbc7463a63d9fa825f3f13277"
-
-
-def test_a_complete_list_setting_needs_true_or_false(tmp_path):
-    from shared.common.errors import ConfigError
-
-    path = tmp_path / "bad.toml"
-    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
-        "\ncomplete_lists = false ", "\ncomplete_lists = \"yes\" ", 1), encoding="utf-8")
-    with pytest.raises(ConfigError, match="excel.complete_lists: must be true or false"):
-        load_config(path)
-    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
-        "[excel]\n", "[excel]\nmax_rows = 2_000_000\n", 1), encoding="utf-8")
-    with pytest.raises(ConfigError, match="excel.max_rows: must be a whole number from 100 to 1048576"):
-        load_config(path)
-    loaded = dataclasses.asdict(load_config(DEFAULT_CONFIG).excel)
-    assert (loaded["complete_lists"], loaded["max_removed_fraction"], loaded["max_rows"]) == (False, 0.5,
-                                                                                              1_048_576)

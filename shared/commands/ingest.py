@@ -8,17 +8,22 @@ from pathlib import Path
 
 from ..config import Config
 from ..excel import ingest_files
+from .ingest_show import SHOW, cmd_ingest_show
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     ingest = add_command(commands, "ingest", cmd_ingest,
-                         "Validate Excel order lists and upsert them into the order store.")
-    ingest.add_argument("files", nargs="+", metavar="FILE", help="xlsx workbooks")
+                         "Validate Excel order lists and upsert them into the order store; `ingest show "
+                         "FILE-or-ID` prints an earlier ingest's outcome, rejected rows and warnings again.")
+    ingest.add_argument("files", nargs="+", metavar="FILE",
+                        help="xlsx workbooks (a file named 'show': write ./show)")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    if args.files[0] == SHOW:
+        return cmd_ingest_show(args, config)
     missing = [name for name in args.files if not Path(name).is_file()]
     if missing:
         print(f"ingest: no such file: {', '.join(missing)}", file=sys.stderr)

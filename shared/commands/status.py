@@ -38,8 +38,15 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
                       o["next_attempt_at"], o["last_error"]) for o in failed])
     print(f"last ingests: {len(ingests) or 'none'}")
     if ingests:
-        print_table(("WHEN", "FILE", "OUTCOME", "ROWS", "NEW", "CHANGED", "UNCHANGED", "REJECTED", "MESSAGE"),
-                    [(i["ingested_at"], i["file_name"], i["outcome"], i["rows_total"], i["orders_new"],
-                      i["orders_changed"], i["orders_unchanged"], i["rows_rejected"], i["message"])
-                     for i in ingests])
+        print_table(("ID", "WHEN", "FILE", "OUTCOME", "ROWS", "NEW", "CHANGED", "UNCHANGED", "REJECTED",
+                     "REMOVED", "WARNED", "MESSAGE"),
+                    [(i["ingest_id"], i["ingested_at"], i["file_name"], i["outcome"], i["rows_total"],
+                      i["orders_new"], i["orders_changed"], i["orders_unchanged"], i["rows_rejected"],
+                      i["orders_removed"], i["rows_warned"], i["message"]) for i in ingests])
+    warnings = status.get("warnings", [])
+    print(f"warnings of the last ingests: {len(warnings) or 'none'}"
+          + (" (`python -m shared ingest show ID` lists one ingest's)" if warnings else ""))
+    if warnings:
+        print_table(("ID", "FILE", "ROW", "COLUMN", "MESSAGE"),
+                    [(w["ingest_id"], w["file_name"], w["row"], w["column"], w["message"]) for w in warnings])
     return EXIT_OK

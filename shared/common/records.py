@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 CUSTOMER_COLUMN = "CUSTOMER NAME"  # the column that holds an order's canonical customer name
@@ -39,15 +39,37 @@ class IncomingOrder:
 
 
 @dataclass(frozen=True)
+class RemovalScope:
+    """A complete order list: the orders of ``customers`` whose key the file lacks become REMOVED."""
+
+    customers: tuple[str, ...]  # canonical names; a customer with no row in the file loses nothing
+    file_keys: frozenset[str]  # every business key the file holds, in any row, valid or rejected
+    max_fraction: float  # more than this share of a customer's live orders removed: the file is refused
+
+
+@dataclass(frozen=True)
+class IngestIssue:
+    """A rejected row or a warning of an ingest, kept with its log entry (row None: about the file)."""
+
+    kind: str  # "rejected" or "warning"
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+
+@dataclass(frozen=True)
 class IngestBatch:
     """Everything one file contributes; the store applies it in one transaction."""
 
     file_name: str
     content_hash: str  # sha256 hex of the file bytes
     columns: tuple[str, ...]  # every non-size column of the file, in file order
-    orders: tuple[IncomingOrder, ...]
+    orders: Iterable[IncomingOrder]  # may be read more than once (a retried transaction reads it again)
     rows_total: int
     rows_rejected: int
+    removals: RemovalScope | None = None
+    issues: Sequence[IngestIssue] = ()
 
 
 @dataclass
@@ -58,8 +80,11 @@ class IngestCounts:
     lines_new: int = 0
     lines_changed: int = 0
     lines_removed: int = 0
+    removed: int = 0  # orders REMOVED by a complete order list
     new_keys: list[str] = field(default_factory=list)
     changed_keys: list[str] = field(default_factory=list)
+    removed_keys: list[str] = field(default_factory=list)
+    ingest_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ _EXPORTS = {
     "SyncSettings": "settings",
     "name_key": "settings",
     "normalise_name": "settings",
+    "normalise_text": "settings",
+    "redacted_database": "settings",
     "DEFAULT_CONFIG_PATH": "loader",
     "load_config": "loader",
 }

@@ -199,7 +199,23 @@ class _Loader:
             extra_columns=self.names(raw.get("extra_columns", []), "excel.extra_columns", allow_empty=True),
             header_search_rows=self.integer(raw.get("header_search_rows", defaults.header_search_rows),
                                             "excel.header_search_rows", 1, 1000),
+            **self.excel_limits(raw, defaults),
         )
+
+    def excel_limits(self, raw: dict, defaults: ExcelSettings) -> dict:
+        """The [excel] limits and the complete-list keys; every limit has a floor a real order list passes."""
+        limits = {"max_sheet_bytes": (1_000_000, 10_000_000_000), "max_rows": (100, 1_048_576),
+                  "max_columns": (50, 16_384), "max_cells": (10_000, 17_179_869_184),
+                  "max_sheets": (1, 100_000)}
+        values = {name: self.integer(raw.get(name, getattr(defaults, name)), f"excel.{name}", low, high)
+                  for name, (low, high) in limits.items()}
+        complete = raw.get("complete_lists", defaults.complete_lists)
+        if not isinstance(complete, bool):
+            raise self.fail("excel.complete_lists", "must be true or false")
+        values["complete_lists"] = complete
+        fraction = raw.get("max_removed_fraction", defaults.max_removed_fraction)
+        values["max_removed_fraction"] = self.number(fraction, "excel.max_removed_fraction", 0, 1)
+        return values
 
     def orders(self, raw: Any) -> OrderSettings:
         self.table(raw, "orders", {"key", "group_name", "item_name", "subitem_name"}, {"key", "group_name",

@@ -4,7 +4,9 @@ the customers and their aliases, and how names compare (:func:`name_key`). Made 
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,16 +26,33 @@ STANDARD_ORDER_COLUMNS = frozenset((
 ))
 
 _SPACES = re.compile(r"\s+")
+# A password in an ODBC connection string: PWD=... or Password=..., braced ({...}, "}}" inside) or up to ";".
+_ODBC_SECRET = re.compile(r"(?i)\b(pwd|password)(\s*=\s*)(\{(?:[^}]|\}\})*\}|[^;]*)")
+
+
+def normalise_text(text: str) -> str:
+    """Text in Unicode compatibility form (NFKC) without format characters (zero-width spaces, BOMs, soft
+    hyphens), so look-alike names and keys are one name: full-width ``ＡＢＣ`` is ``ABC``, ``A\u200bB``
+    is ``AB``. ASCII text is returned as it is (it is already in that form)."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
 
 
 def normalise_name(text: str) -> str:
-    """Header and customer names compare with white space collapsed."""
-    return _SPACES.sub(" ", str(text)).strip()
+    """Header and customer names compare in NFKC without format characters, white space collapsed."""
+    return _SPACES.sub(" ", normalise_text(str(text))).strip()
 
 
 def name_key(name: str) -> str:
     """Customer names and group titles compare with white space collapsed and case folded."""
     return normalise_name(name).casefold()
+
+
+def redacted_database(database: str) -> str:
+    """The database setting as it may be shown: an ODBC password becomes ``***``."""
+    return _ODBC_SECRET.sub(lambda match: f"{match[1]}{match[2]}***", database)
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,11 @@ class Environment:
     item_columns: Mapping[str, str]  # order column -> monday column id (items board)
     subitem_columns: Mapping[str, str]  # line field -> monday column id (subitems board)
 
+    def __repr__(self) -> str:  # the database string may hold a password: never shown
+        shown = {name: redacted_database(value) if name == "database" else value
+                 for name, value in self.__dict__.items()}
+        return f"Environment({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
+
 
 @dataclass(frozen=True)
 class ExcelSettings:
@@ -56,6 +80,15 @@ class ExcelSettings:
     required_columns: tuple[str, ...] = ("AAG ORDER NUMBER", "CUSTOMER NAME")
     extra_columns: tuple[str, ...] = ()
     header_search_rows: int = 20
+    # Limits a workbook must keep, checked while it is read (a hostile or broken file stops within seconds).
+    max_sheet_bytes: int = 1_000_000_000  # uncompressed XML of one part (the sheet, the shared strings ...)
+    max_rows: int = 1_048_576  # Excel's own limit
+    max_columns: int = 16_384  # Excel's own limit
+    max_cells: int = 50_000_000  # non-empty cells of the sheet
+    max_sheets: int = 1_000
+    # Each accepted file is the complete order list of every customer it holds: missing orders are REMOVED.
+    complete_lists: bool = False
+    max_removed_fraction: float = 0.5  # a file removing more of a customer's live orders is rejected whole
 
 
 @dataclass(frozen=True)
@@ -113,6 +146,16 @@ class Config:
         """(canonical name, known?) for a customer name as it appears in a file."""
         customer = self._aliases.get(name_key(name))
         return (customer.name, True) if customer else (normalise_name(name), False)
+
+    def close_customer(self, name: str) -> tuple[str, str] | None:
+        """(canonical name, the configured name or alias it is close to) for an unknown customer name that
+        looks like a typo of a known one (difflib similarity of 0.8 or more, without case), else None."""
+        match = difflib.get_close_matches(name_key(name), self._aliases, n=1, cutoff=0.8)
+        if not match:
+            return None
+        customer = self._aliases[match[0]]
+        spelled = next(alias for alias in (customer.name, *customer.aliases) if name_key(alias) == match[0])
+        return customer.name, spelled
 
     def key_columns(self, canonical_customer: str) -> tuple[str, ...]:
         customer = self._aliases.get(name_key(canonical_customer))

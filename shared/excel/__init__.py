@@ -9,6 +9,8 @@ _EXPORTS = {
     "FileReport": "report",
     "IngestReport": "report",
     "REJECTED": "report",
+    "RowIssue": "report",
+    "sha256_of": "order_list",
     "ingest_file": "ingest",
     "ingest_files": "ingest",
 }

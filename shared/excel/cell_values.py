@@ -8,11 +8,12 @@ import datetime
 import decimal
 import re
 
-from .workbook import CellError, CellValue, UncalculatedFormula
+from .sheet_reader import CellError, CellValue, UncalculatedFormula, UnreadableCell
 
 MAX_QUANTITY = 2_147_483_647  # fits an INT column on both databases
 _WHOLE_NUMBER = re.compile(r"^\d+(?:\.0*)?$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})$")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
@@ -26,11 +27,24 @@ def _check_readable(raw: CellValue) -> None:
     if isinstance(raw, UncalculatedFormula):
         raise RejectedValue(f"the formula {raw} was saved without a calculated value; open the file in "
                             f"Excel, let it calculate and save it again.")
+    if isinstance(raw, UnreadableCell):
+        raise RejectedValue(f"the cell {raw.problem}.")
+
+
+def printable(text: str) -> str:
+    """``text`` with any lone UTF-16 surrogate written as ``\\udXXX``, so a message can always be printed and
+    stored (a lone surrogate cannot be encoded)."""
+    if not _LONE_SURROGATE.search(text):
+        return text
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def as_text(raw: CellValue) -> str | None:
     if isinstance(raw, str):
         text = raw.strip()
+        if not text.isascii() and _LONE_SURROGATE.search(text):
+            raise RejectedValue(f"{printable(text)[:60]!r} holds a lone UTF-16 surrogate (written _xD800_ to "
+                                f"_xDFFF_ without its pair), which is not a character; retype the text.")
         return (text.replace("\r\n", "\n") if "\r" in text else text) or None
     if isinstance(raw, bool):
         return "TRUE" if raw else "FALSE"
@@ -50,7 +64,7 @@ def shown_text(raw: CellValue) -> str:
     try:
         return as_text(raw)
     except RejectedValue:
-        return str(raw)
+        return printable(str(raw))
 
 
 def canonical_number(number: float) -> str:

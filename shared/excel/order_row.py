@@ -8,6 +8,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 
+from ..config import normalise_text
+
 KEY_SEPARATOR = "|"
 ROW_HASH_VERSION = "ordersync-row-v1"
 
@@ -42,8 +44,13 @@ class RowValues(Mapping):
 
 
 def business_key(values: Iterable[str]) -> str:
-    """Key values joined by ``|``; a ``\\`` or ``|`` inside a value is escaped, so two keys never collide."""
-    return KEY_SEPARATOR.join(value.replace("\\", "\\\\").replace("|", "\\|") for value in values)
+    """Key values joined by ``|``; a ``\\`` or ``|`` inside a value is escaped, so two keys never collide.
+
+    Each value is taken in NFKC without format characters (:func:`normalise_text`), so a zero-width space or
+    a full-width letter never makes a second, identical-looking order; plain ASCII keys are unchanged.
+    """
+    return KEY_SEPARATOR.join(normalise_text(value).replace("\\", "\\\\").replace("|", "\\|")
+                              for value in values)
 
 
 def row_hash(values: Mapping[str, str | None], sizes: Mapping[str, int]) -> str:

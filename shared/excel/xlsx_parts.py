@@ -1,5 +1,9 @@
 """The xlsx package around the sheets: the check that a file is an xlsx at all, and the small parts read
 whole with expat: the package relationships, the sheet list, the shared strings and the date styles.
+
+Every part is checked against ``[excel].max_sheet_bytes`` before it is decompressed (zipfile stops at the size
+the archive declares, so the declared size is a true bound), and no part may declare a document type: XML
+entities, internal (billion laughs) or external, are refused before any is expanded.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from xml.parsers import expat
 
 from ..common.errors import RejectedFile
 
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _DATE_CODES = re.compile(r"[dmyhs]")
@@ -20,10 +24,18 @@ _QUOTED_OR_BRACKETED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
 _BUILTIN_DATE_FORMATS = frozenset({*range(14, 23), *range(45, 48)})
 
 
+class WorkbookZip(zipfile.ZipFile):
+    """The xlsx package, with the byte limit its XML parts are held to (``[excel].max_sheet_bytes``)."""
+
+    def __init__(self, file, max_part_bytes: int):
+        super().__init__(file)
+        self.max_part_bytes = max_part_bytes
+
+
 def check_is_xlsx(data: bytes) -> None:
     if not data:
         raise RejectedFile("The file is empty (0 bytes).")
-    if data.startswith(_OLE2_MAGIC):
+    if data.startswith(OLE2_MAGIC):
         if _ENCRYPTED_PACKAGE in data:
             raise RejectedFile("The workbook is password-protected; save it without a password and send it "
                                "again.")
@@ -44,8 +56,27 @@ def _describe(data: bytes) -> str:
     return "plain text, such as CSV"
 
 
-def _parse_part(archive: zipfile.ZipFile, part: str, start, end=None, text=None) -> None:
+def refuse_doctype(parser) -> None:
+    """A workbook's XML never declares a document type; one that does may define entities: refused."""
+    def refuse(*_):
+        raise RejectedFile("The workbook's XML declares a document type (DTD), which a real workbook never "
+                           "does; XML entities are refused.")
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+
+
+def check_part_size(archive: zipfile.ZipFile, part: str, limit: int) -> None:
+    size = archive.getinfo(part).file_size
+    if size > limit:
+        raise RejectedFile(f"The workbook part {part!r} is {size:,} bytes uncompressed, more than the "
+                           f"{limit:,} an order list may have ([excel].max_sheet_bytes); it is too large or "
+                           f"a zip bomb.")
+
+
+def _parse_part(archive: WorkbookZip, part: str, start, end=None, text=None) -> None:
+    check_part_size(archive, part, archive.max_part_bytes)
     parser = expat.ParserCreate()
+    refuse_doctype(parser)
     parser.buffer_text = True
     parser.StartElementHandler = start
     if end:
@@ -60,7 +91,7 @@ def _local(name: str) -> str:
     return name.rpartition(":")[2]
 
 
-def office_document_part(archive: zipfile.ZipFile) -> str:
+def office_document_part(archive: WorkbookZip) -> str:
     if "_rels/.rels" not in archive.namelist():
         raise RejectedFile("The file is a zip archive but not an Excel workbook (no package relationships).")
     targets = _relation_targets(archive, "_rels/.rels", "")
@@ -70,13 +101,13 @@ def office_document_part(archive: zipfile.ZipFile) -> str:
     return part
 
 
-def workbook_relations(archive: zipfile.ZipFile, workbook_part: str) -> dict[str, str]:
+def workbook_relations(archive: WorkbookZip, workbook_part: str) -> dict[str, str]:
     folder, name = posixpath.split(workbook_part)
     rels = posixpath.join(folder, "_rels", name + ".rels")
     return _relation_targets(archive, rels, folder) if rels in archive.namelist() else {}
 
 
-def _relation_targets(archive: zipfile.ZipFile, rels_part: str, folder: str) -> dict[str, str]:
+def _relation_targets(archive: WorkbookZip, rels_part: str, folder: str) -> dict[str, str]:
     """Relationship type (last path segment) -> part; worksheets are keyed by relationship id instead."""
     targets: dict[str, str] = {}
 
@@ -92,14 +123,18 @@ def _relation_targets(archive: zipfile.ZipFile, rels_part: str, folder: str) -> 
     return targets
 
 
-def sheet_list(archive: zipfile.ZipFile, workbook_part: str,
-                relations: dict[str, str]) -> tuple[dict[str, str], bool]:
+def sheet_list(archive: WorkbookZip, workbook_part: str, relations: dict[str, str],
+               max_sheets: int = 1_000) -> tuple[dict[str, str], bool]:
     sheets: dict[str, str] = {}
-    flags = {"date1904": False}
+    flags = {"date1904": False, "count": 0}
 
     def start(name, attrs):
         local = _local(name)
         if local == "sheet":
+            flags["count"] += 1
+            if flags["count"] > max_sheets:
+                raise RejectedFile(f"The workbook has more than {max_sheets:,} sheets, the limit for an "
+                                   f"order list ([excel].max_sheets).")
             relation = next((v for k, v in attrs.items() if _local(k) == "id"), None)
             part = relations.get(f"id:{relation}")
             if part in archive.namelist():  # chart sheets and the like have no worksheet part
@@ -113,7 +148,7 @@ def sheet_list(archive: zipfile.ZipFile, workbook_part: str,
     return sheets, flags["date1904"]
 
 
-def shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
+def shared_strings(archive: WorkbookZip, part: str | None, max_strings: int = 50_000_000) -> list[str]:
     strings: list[str] = []
     if part is None or part not in archive.namelist():
         return strings
@@ -123,6 +158,10 @@ def shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
         local = _local(name)
         if local == "si":
             state["item"] = []
+            if len(strings) >= max_strings:
+                raise RejectedFile(f"The workbook's shared strings table has more than {max_strings:,} "
+                                   f"strings, more than the cells an order list may have "
+                                   f"([excel].max_cells).")
         elif local == "rPh":  # phonetic guide text is not part of the cell's value
             state["phonetic"] += 1
         elif local == "t" and not state["phonetic"]:
@@ -145,7 +184,7 @@ def shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
     return strings
 
 
-def date_styles(archive: zipfile.ZipFile, part: str | None) -> frozenset[int]:
+def date_styles(archive: WorkbookZip, part: str | None) -> frozenset[int]:
     """Indexes of the cell formats (the ``s`` attribute) whose number format shows a date or time."""
     if part is None or part not in archive.namelist():
         return frozenset()
@@ -177,6 +216,18 @@ def date_styles(archive: zipfile.ZipFile, part: str | None) -> frozenset[int]:
 
 
 def unescape(text: str) -> str:
-    """Excel stores control characters as ``_xHHHH_``."""
-    return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+    """Excel stores control characters as ``_xHHHH_``; a UTF-16 surrogate pair written that way
+    (``_xD83D__xDE00_``) is the one character it encodes. A lone surrogate stays, and rejects its row."""
+    if "_x" not in text:
+        return text
+    text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return _SURROGATE_PAIR.sub(_join_surrogates, text) if _SURROGATE.search(text) else text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+
+
+def _join_surrogates(match: re.Match) -> str:
+    return match[0].encode("utf-16-le", "surrogatepass").decode("utf-16-le")
 

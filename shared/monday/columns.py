@@ -7,21 +7,17 @@ record's error and never sinks the rest of its batch.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-ITEM_NAME_MAX = 255  # monday answers ItemNameTooLongException past this
-LONG_TEXT_MAX = 2000
-TEXT_MAX = 2000
-
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_LINK = re.compile(r"^https?://\S+$", re.IGNORECASE)
-_CHECKED = {"true", "yes", "y", "1", "x", "checked"}
-_UNCHECKED = {"false", "no", "n", "0", ""}
+from ..common.column_values import (  # the value checks the ingest warns with too
+    ITEM_NAME_MAX,
+    checkbox_state,
+    date_value,
+    number_text,
+    value_problem,
+)
 
 WRITABLE_TYPES = frozenset({"text", "long_text", "numbers", "date", "status", "dropdown", "email", "link",
                             "checkbox"})
@@ -113,39 +109,27 @@ def column_values(columns: Mapping[str, ColumnInfo], values: Mapping[str, str | 
     return converted
 
 
-def _text(column: ColumnInfo, text: str, _: bool) -> str:
-    if len(text) > TEXT_MAX:
-        raise ColumnValueError(column.id, text, f"is {len(text)} characters long; a text column takes "
-                                                f"{TEXT_MAX}")
+def _checked(column: ColumnInfo, text: str) -> str:
+    problem = value_problem(column.type, text)
+    if problem:
+        raise ColumnValueError(column.id, text, problem)
     return text
 
 
+def _text(column: ColumnInfo, text: str, _: bool) -> str:
+    return _checked(column, text)
+
+
 def _long_text(column: ColumnInfo, text: str, _: bool) -> dict:
-    if len(text) > LONG_TEXT_MAX:
-        raise ColumnValueError(column.id, text, f"is {len(text)} characters long; a long text column takes "
-                                                f"{LONG_TEXT_MAX}")
-    return {"text": text}
+    return {"text": _checked(column, text)}
 
 
 def _number(column: ColumnInfo, text: str, _: bool) -> str:
-    candidate = text.replace(",", "") if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text) else text
-    if not _NUMBER.match(candidate):
-        raise ColumnValueError(column.id, text, "is not a number (a numbers column takes digits such as 12 "
-                                                "or 4.50)")
-    return candidate
+    return number_text(_checked(column, text))
 
 
 def _date(column: ColumnInfo, text: str, _: bool) -> dict:
-    try:
-        if len(text) == 10:
-            return {"date": dt.date.fromisoformat(text).isoformat()}
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ColumnValueError(column.id, text, "is not a date (expected YYYY-MM-DD)") from None
-    value = {"date": moment.date().isoformat()}
-    if moment.time() != dt.time():
-        value["time"] = moment.strftime("%H:%M:%S")
-    return value
+    return date_value(_checked(column, text))
 
 
 def _label(column: ColumnInfo, text: str, create_labels: bool) -> str:
@@ -170,24 +154,16 @@ def _dropdown(column: ColumnInfo, text: str, create_labels: bool) -> dict:
 
 
 def _email(column: ColumnInfo, text: str, _: bool) -> dict:
-    if not _EMAIL.match(text):
-        raise ColumnValueError(column.id, text, "is not an email address")
-    return {"email": text, "text": text}
+    return {"email": _checked(column, text), "text": text}
 
 
 def _link(column: ColumnInfo, text: str, _: bool) -> dict:
-    if not _LINK.match(text):
-        raise ColumnValueError(column.id, text, "is not a link (expected http:// or https://)")
-    return {"url": text, "text": text}
+    return {"url": _checked(column, text), "text": text}
 
 
 def _checkbox(column: ColumnInfo, text: str, _: bool) -> dict | None:
-    flag = text.casefold()
-    if flag in _CHECKED:
-        return {"checked": "true"}
-    if flag in _UNCHECKED:
-        return None  # monday clears a checkbox with null
-    raise ColumnValueError(column.id, text, "is not a yes/no value for a checkbox column")
+    _checked(column, text)
+    return {"checked": "true"} if checkbox_state(text) else None  # monday clears a checkbox with null
 
 
 _CONVERTERS = {"text": _text, "long_text": _long_text, "numbers": _number, "date": _date, "status": _status,

@@ -9,6 +9,8 @@ _EXPORTS = {
     "ACCEPTED": "ingest_log",
     "DUPLICATE": "ingest_log",
     "DuplicateIngest": "ingest_writer",
+    "IngestRefused": "schema",
+    "MAX_ORDER_COLUMNS": "schema",
     "MAX_BUSINESS_KEY": "ingest_writer",
     "MAX_SIZE_CODE": "ingest_writer",
     "MirrorRows": "board_repairs",

@@ -34,6 +34,10 @@ class Dialect(ABC):
     @abstractmethod
     def add_text_column_sql(self, table: str, column: str) -> str: ...
 
+    @abstractmethod
+    def insert_returning_sql(self, table: str, columns: str, marks: str, returned: str) -> str:
+        """``INSERT INTO table (columns) VALUES (marks)`` that answers with one row: the new ``returned``."""
+
 
 class SqliteDialect(Dialect):
     name = "sqlite"
@@ -59,6 +63,9 @@ class SqliteDialect(Dialect):
 
     def add_text_column_sql(self, table: str, column: str) -> str:
         return f"ALTER TABLE {self.quote(table)} ADD COLUMN {self.quote(column)} {self.text_type}"
+
+    def insert_returning_sql(self, table: str, columns: str, marks: str, returned: str) -> str:
+        return f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {returned}"  # SQLite 3.35+
 
 
 class TsqlDialect(Dialect):
@@ -86,6 +93,9 @@ class TsqlDialect(Dialect):
 
     def add_text_column_sql(self, table: str, column: str) -> str:
         return f"ALTER TABLE {self.quote(table)} ADD {self.quote(column)} {self.text_type} NULL"
+
+    def insert_returning_sql(self, table: str, columns: str, marks: str, returned: str) -> str:
+        return f"INSERT INTO {table} ({columns}) OUTPUT INSERTED.{returned} VALUES ({marks})"
 
 
 SQLITE = SqliteDialect()

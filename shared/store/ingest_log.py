@@ -28,12 +28,16 @@ class IngestLogEntry:
     lines_new: int = 0
     lines_changed: int = 0
     lines_removed: int = 0
+    orders_removed: int = 0  # migration 004: orders REMOVED by a complete order list
+    rows_warned: int = 0  # migration 004: rows with an ingest-time warning
+    ingest_id: int | None = None  # given by the database
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 LOG_COLUMNS = tuple(column.name for column in fields(IngestLogEntry))  # the log table's columns, same order
+_WRITTEN_COLUMNS = LOG_COLUMNS[:-1]  # all but ingest_id, which the database numbers
 
 
 class IngestLogMixin(StoreTransactions):
@@ -52,16 +56,18 @@ class IngestLogMixin(StoreTransactions):
         return IngestLogEntry(*rows[0]) if rows else None
 
     def record_ingest(self, *, file_name: str, content_hash: str, outcome: str, message: str = "",
-                      rows_total: int = 0, rows_rejected: int = 0) -> None:
-        """Log a file that changed nothing: rejected, or a duplicate of content already applied."""
+                      rows_total: int = 0, rows_rejected: int = 0) -> int:
+        """Log a file that changed nothing: rejected, or a duplicate of content already applied; its id."""
         if outcome not in (REJECTED, DUPLICATE):
             raise StoreError(f"record_ingest logs {REJECTED!r} or {DUPLICATE!r} files, not {outcome!r} "
                              f"(accepted files are logged by apply_ingest)")
         entry = IngestLogEntry(file_name, content_hash, timestamp_text(), outcome, message, rows_total,
                                rows_rejected=rows_rejected)
-        self.run_in_transaction(lambda: self._log_ingest(entry))
+        return self.run_in_transaction(lambda: self._log_ingest(entry))
 
-    def _log_ingest(self, entry: IngestLogEntry) -> None:
-        marks = ", ".join("?" * len(LOG_COLUMNS))
-        self.execute(f"INSERT INTO {self.ingest_log_table} ({', '.join(LOG_COLUMNS)}) VALUES ({marks})",
-                     tuple(getattr(entry, name) for name in LOG_COLUMNS))
+    def _log_ingest(self, entry: IngestLogEntry) -> int:
+        """Insert the entry; the ingest_id the database gave it."""
+        sql = self.dialect.insert_returning_sql(self.ingest_log_table, ", ".join(_WRITTEN_COLUMNS),
+                                                ", ".join("?" * len(_WRITTEN_COLUMNS)), "ingest_id")
+        rows = self.query(sql, tuple(getattr(entry, name) for name in _WRITTEN_COLUMNS))
+        return int(rows[0][0])

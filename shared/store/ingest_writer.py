@@ -1,5 +1,8 @@
 """Applying one ingest batch: new orders and their size lines inserted, changed ones updated and their lines
-diffed, the rest left alone, the file logged as accepted, all in one transaction.
+diffed, the rest left alone, orders missing from a complete list removed, the file logged as accepted with
+its rejected rows and warnings, all in one transaction. The orders are read and written in chunks, so a
+large file never sits in memory whole; the file's new columns are added before, in a short transaction of
+their own.
 """
 
 from __future__ import annotations
@@ -9,13 +12,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..common.errors import StoreError
-from ..common.records import IngestBatch, IngestCounts, LineState, OrderState
-from .ingest_log import ACCEPTED, IngestLogEntry, IngestLogMixin
+from ..common.records import IncomingOrder, IngestBatch, IngestCounts, LineState, OrderState
+from .ingest_log import ACCEPTED, IngestLogEntry
+from .ingest_removals import (
+    GONE_STATES,
+    comes_back_new,
+    customer_column,
+    mark_removed,
+    plan_removals,
+    renew_orders,
+)
+from .ingest_rows import IngestRowsMixin
 from .schema import SchemaMixin
 from .timestamps import timestamp_text
 
 MAX_BUSINESS_KEY = 450  # NVARCHAR(450): the longest key SQL Server can index
 MAX_SIZE_CODE = 100
+CHUNK_ORDERS = 2000  # orders read, compared and written together
 
 
 class DuplicateIngest(StoreError):
@@ -36,20 +49,29 @@ class _KnownOrder:
         return self.claim_id is not None and self.claimed_until is not None and self.claimed_until > now
 
 
-def _check_batch(batch: IngestBatch) -> None:
-    seen: dict[str, int] = {}
-    for order in batch.orders:
-        if not order.business_key or len(order.business_key) > MAX_BUSINESS_KEY:
-            raise StoreError(f"row {order.source_row}: the business key must be 1 to {MAX_BUSINESS_KEY} "
-                             f"characters long (it is {len(order.business_key)})")
-        if order.business_key in seen:
-            raise StoreError(f"rows {seen[order.business_key]} and {order.source_row} share the business key "
-                             f"{order.business_key!r}")
-        seen[order.business_key] = order.source_row
-        for size_code in order.sizes:
-            if not size_code or len(size_code) > MAX_SIZE_CODE:
-                raise StoreError(f"row {order.source_row}: size {size_code!r} must be 1 to {MAX_SIZE_CODE} "
-                                 f"characters long")
+def _check_order(order: IncomingOrder, seen: dict[str, int]) -> None:
+    if not order.business_key or len(order.business_key) > MAX_BUSINESS_KEY:
+        raise StoreError(f"row {order.source_row}: the business key must be 1 to {MAX_BUSINESS_KEY} "
+                         f"characters long (it is {len(order.business_key)})")
+    if order.business_key in seen:
+        raise StoreError(f"rows {seen[order.business_key]} and {order.source_row} share the business key "
+                         f"{order.business_key!r}")
+    seen[order.business_key] = order.source_row
+    for size_code in order.sizes:
+        if not size_code or len(size_code) > MAX_SIZE_CODE:
+            raise StoreError(f"row {order.source_row}: size {size_code!r} must be 1 to {MAX_SIZE_CODE} "
+                             f"characters long")
+
+
+def _chunks(orders, size: int):
+    chunk = []
+    for order in orders:
+        chunk.append(order)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class _IngestWriter:
@@ -67,34 +89,53 @@ class _IngestWriter:
         if earlier is not None:
             raise DuplicateIngest(f"{batch.file_name}: the same content was already applied "
                                   f"({earlier.file_name}, {earlier.ingested_at})")
-        columns = store._ensure_order_columns(batch.columns)
-        known = self.known_orders()
-        new, changed = [], []
-        for order in batch.orders:
-            existing = known.get(order.business_key)
-            if existing is None:
-                new.append(order)
-            elif existing.row_hash != order.row_hash:
-                changed.append((order, existing))
-        self.counts.unchanged = len(batch.orders) - len(new) - len(changed)
-        new_lines = self.insert_orders(new, columns)
-        self.update_orders(changed, columns)
-        self.insert_lines(new_lines)  # lines after every order: the one lock order (orders, then lines)
-        self.update_lines(changed)
+        columns = store.order_column_map(batch.columns)
+        removals = plan_removals(store, batch.removals, customer_column(columns))  # refuses before writing
+        seen: dict[str, int] = {}
+        for chunk in _chunks(batch.orders, CHUNK_ORDERS):
+            for order in chunk:
+                _check_order(order, seen)
+            self.apply_chunk(chunk, columns)
+        mark_removed(store, removals, batch.file_name, self.now)
         counts = self.counts
+        counts.removed, counts.removed_keys = len(removals), [order.business_key for order in removals]
+        warned = len({issue.row for issue in batch.issues
+                      if issue.kind == "warning" and issue.row is not None})
         try:
-            store._log_ingest(IngestLogEntry(
+            counts.ingest_id = store._log_ingest(IngestLogEntry(
                 batch.file_name, batch.content_hash, self.now, ACCEPTED, "", batch.rows_total, counts.new,
                 counts.changed, counts.unchanged, batch.rows_rejected, counts.lines_new, counts.lines_changed,
-                counts.lines_removed))
+                counts.lines_removed, counts.removed, warned))
         except store._backend.integrity_errors:
             # Another transaction applied the same content after our check (possible on SQL Server; SQLite's
             # write lock serialises ingests). The accepted-content index refuses the second: roll it back.
             raise DuplicateIngest(f"{batch.file_name}: the same content was applied meanwhile") from None
-        return self.counts
+        store._write_ingest_rows(counts.ingest_id, batch.issues)
+        return counts
 
-    def known_orders(self) -> dict[str, _KnownOrder]:
-        keys = [order.business_key for order in self.batch.orders]
+    def apply_chunk(self, orders: list[IncomingOrder], columns: Mapping[str, str]) -> None:
+        known = self.known_orders(orders)
+        new, changed, renewed = [], [], []
+        for order in orders:
+            existing = known.get(order.business_key)
+            if existing is None:
+                new.append(order)
+            elif existing.sync_state in GONE_STATES:
+                (renewed if comes_back_new(existing, self.now) else changed).append((order, existing))
+            elif existing.row_hash != order.row_hash:
+                changed.append((order, existing))
+        self.counts.unchanged += len(orders) - len(new) - len(changed) - len(renewed)
+        # The one lock order, as in the write-back: an order's row is written before its lines.
+        new_lines = self.insert_orders(new, columns)
+        self.update_orders(changed, columns)
+        renewed_lines = renew_orders(self.store, renewed, dict(columns), self.batch.file_name, self.now)
+        self.insert_lines(new_lines + renewed_lines)
+        self.update_lines(changed)
+        self.counts.new += len(renewed)
+        self.counts.new_keys += [order.business_key for order, _ in renewed]
+
+    def known_orders(self, orders: list[IncomingOrder]) -> dict[str, _KnownOrder]:
+        keys = [order.business_key for order in orders]
         rows = self.store.select_in(
             lambda marks: f"SELECT business_key, record_uuid, row_hash, sync_state, monday_item_id, "
                           f"claim_id, claimed_until FROM {self.store.orders_table} "
@@ -118,8 +159,8 @@ class _IngestWriter:
             lines.extend((str(uuid.uuid4()), record_uuid, size, qty, LineState.NEW, self.now)
                          for size, qty in order.sizes.items() if qty)
         store.executemany(f"INSERT INTO {store.orders_table} ({quoted}) VALUES ({marks})", rows)
-        self.counts.new = len(orders)
-        self.counts.new_keys = [order.business_key for order in orders]
+        self.counts.new += len(orders)
+        self.counts.new_keys += [order.business_key for order in orders]
         return lines
 
     def insert_lines(self, lines: list[tuple]) -> None:
@@ -148,8 +189,8 @@ class _IngestWriter:
             f"UPDATE {store.orders_table} SET {assignments}{', ' if assignments else ''}row_hash = ?, "
             f"source_file = ?, updated_at = ?, sync_state = ?, sync_attempts = 0, sync_error = NULL, "
             f"next_attempt_at = NULL, claim_id = ?, claimed_until = ? WHERE record_uuid = ?", rows)
-        self.counts.changed = len(changed)
-        self.counts.changed_keys = [order.business_key for order, _ in changed]
+        self.counts.changed += len(changed)
+        self.counts.changed_keys += [order.business_key for order, _ in changed]
 
     def update_lines(self, changed: list) -> None:
         """Diff the sizes of changed orders with their stored lines."""
@@ -184,13 +225,16 @@ class _IngestWriter:
         store.executemany(f"UPDATE {store.lines_table} SET qty = ?, sync_state = ?, sync_attempts = 0, "
                           f"sync_error = NULL, updated_at = ? WHERE line_uuid = ?", updates)
         store.executemany(f"DELETE FROM {store.lines_table} WHERE line_uuid = ?", deletes)
-        self.counts.lines_changed = sum(state != LineState.REMOVED for _, state, _, _ in updates)
+        self.counts.lines_changed += sum(state != LineState.REMOVED for _, state, _, _ in updates)
 
 
-class IngestMixin(IngestLogMixin, SchemaMixin):
+class IngestMixin(IngestRowsMixin, SchemaMixin):
     """Applying ingest batches to :class:`OrderStore`."""
 
     def apply_ingest(self, batch: IngestBatch) -> IngestCounts:
-        """Insert new orders, update changed ones, leave the rest alone, log the file: one transaction."""
-        _check_batch(batch)
+        """Add the file's new columns (a short transaction of its own: a later failure leaves an unused,
+        harmless column), then insert new orders, update changed ones, leave the rest alone, remove what a
+        complete list lacks and log the file: one transaction. Raises IngestRefused for a file refused whole.
+        """
+        self.ensure_order_columns(batch.columns)
         return self.run_in_transaction(lambda: _IngestWriter(self, batch).apply())

@@ -12,6 +12,7 @@ from .timestamps import timestamp_text
 from .transactions import StoreTransactions
 
 MAX_COLUMN_NAME = 128
+MAX_TABLE_COLUMNS = 1024  # SQL Server's limit per table; SQLite's (2,000) is held to it too
 # The orders table's own columns; every other column holds a workbook header. A migration that adds a column
 # the store keeps for itself lists it here too, or it would be read (and written) as a business column.
 ORDER_SYSTEM_COLUMNS = (
@@ -20,6 +21,12 @@ ORDER_SYSTEM_COLUMNS = (
     "source_file", "ingested_at", "updated_at",
 )
 _SYSTEM_NAMES = frozenset(name.casefold() for name in ORDER_SYSTEM_COLUMNS)
+MAX_ORDER_COLUMNS = MAX_TABLE_COLUMNS - len(ORDER_SYSTEM_COLUMNS)  # business columns one table can hold
+
+
+class IngestRefused(StoreError):
+    """A file the store refuses as a whole (too many new columns, too many orders removed): nothing of it is
+    applied, and the ingest reports the file as rejected with this message."""
 
 
 def check_column_name(name: str) -> None:
@@ -83,25 +90,44 @@ class SchemaMixin(StoreTransactions):
         return [name for name in columns if name.casefold() not in _SYSTEM_NAMES]
 
     def ensure_order_columns(self, names: Iterable[str]) -> dict[str, str]:
-        """Add a nullable text column for each business column the orders table lacks.
+        """Add a nullable text column for each business column the orders table lacks, all in one short
+        transaction of their own (the ingest runs it before its data transaction, so the ALTER TABLE never
+        holds a schema lock for the length of an ingest). Every name is checked before any column is added,
+        and a table that would pass :data:`MAX_TABLE_COLUMNS` gets none: :class:`IngestRefused`.
 
         Returns each given name -> the table's column holding it (the same name, or one differing only in
         case: both databases compare column names without case).
         """
+        names = list(names)
         return self.run_in_transaction(lambda: self._ensure_order_columns(names))
 
-    def _ensure_order_columns(self, names: Iterable[str]) -> dict[str, str]:
-        existing = {name.casefold(): name for name in self.order_columns()}
+    def _ensure_order_columns(self, names: list[str]) -> dict[str, str]:
+        table = self.table_columns(self.tables.orders)
+        existing = {name.casefold(): name for name in table if name.casefold() not in _SYSTEM_NAMES}
         given: dict[str, str] = {}
-        result = {}
         for name in names:
             check_column_name(name)
             folded = name.casefold()
             if given.setdefault(folded, name) != name:
                 raise StoreError(f"columns {given[folded]!r} and {name!r} differ only in upper/lower case; "
                                  f"the database cannot hold both")
-            if folded not in existing:
-                self.execute(self.dialect.add_text_column_sql(self.tables.orders, name))
-                existing[folded] = name
-            result[name] = existing[folded]
-        return result
+        missing = [name for folded, name in given.items() if folded not in existing]
+        if len(table) + len(missing) > MAX_TABLE_COLUMNS:
+            raise IngestRefused(
+                f"The file brings {len(missing):,} new column(s), but the orders table already has "
+                f"{len(table):,} of the {MAX_TABLE_COLUMNS:,} columns a table may have (SQL Server's limit); "
+                f"no column was added and nothing was stored. Remove unused columns from the file (the first "
+                f"new ones: {', '.join(repr(name) for name in missing[:5])}).")
+        for name in missing:
+            self.execute(self.dialect.add_text_column_sql(self.tables.orders, name))
+            existing[name.casefold()] = name
+        return {name: existing[name.casefold()] for name in names}
+
+    def order_column_map(self, names: Iterable[str]) -> dict[str, str]:
+        """Each name -> the orders table's column holding it; StoreError when one is missing."""
+        existing = {name.casefold(): name for name in self.order_columns()}
+        missing = [name for name in names if name.casefold() not in existing]
+        if missing:
+            raise StoreError(f"the orders table has no column {missing[0]!r}; add it first "
+                             f"(ensure_order_columns)")
+        return {name: existing[name.casefold()] for name in names}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from ..common.errors import StoreError
 from ..common.records import CUSTOMER_COLUMN, LineState, OrderState
 from .ingest_log import LOG_COLUMNS, IngestLogEntry
+from .ingest_rows import IngestRowsMixin
 from .schema import SchemaMixin
 from .sync_state import SyncStateMixin
 
@@ -15,14 +16,15 @@ ORDER_STATES = (OrderState.NEW, OrderState.CHANGED, OrderState.CLAIMED, OrderSta
 LINE_STATES = (LineState.NEW, LineState.CHANGED, LineState.REMOVED, LineState.SYNCED, LineState.FAILED)
 
 
-class StatusMixin(SchemaMixin, SyncStateMixin):
+class StatusMixin(IngestRowsMixin, SchemaMixin, SyncStateMixin):
     """The status report of :class:`OrderStore`."""
 
-    def status(self, failed_limit: int = 50, ingest_limit: int = 10) -> dict:
-        """Counts per state, the failed orders and the last ingests, as JSON-able data."""
-        return self.run_in_transaction(lambda: self._status(failed_limit, ingest_limit), write=False)
+    def status(self, failed_limit: int = 50, ingest_limit: int = 10, warning_limit: int = 50) -> dict:
+        """Counts per state, the failed orders, the last ingests and their warnings, as JSON-able data."""
+        return self.run_in_transaction(lambda: self._status(failed_limit, ingest_limit, warning_limit),
+                                       write=False)
 
-    def _status(self, failed_limit: int, ingest_limit: int) -> dict:
+    def _status(self, failed_limit: int, ingest_limit: int, warning_limit: int) -> dict:
         versions = self._applied_versions() if self.table_columns(self.tables.migrations) else []
         if not versions:
             raise StoreError("the database has no ordersync schema yet: run `python -m shared db migrate`")
@@ -38,6 +40,7 @@ class StatusMixin(SchemaMixin, SyncStateMixin):
                   for key, name, attempts, error, next_attempt in self.query(sql, params)]
         sql, params = self.dialect.select_first(
             ingest_limit, ", ".join(LOG_COLUMNS), f"FROM {self.ingest_log_table} ORDER BY ingest_id DESC")
+        ingests = [IngestLogEntry(*row) for row in self.query(sql, params)]
         return {
             "database": self.kind,
             "schema_version": versions[-1][1],
@@ -45,7 +48,8 @@ class StatusMixin(SchemaMixin, SyncStateMixin):
             **self.work_counts(),
             "lines": self._state_counts(self.lines_table, LINE_STATES),
             "failed_orders": failed,
-            "ingests": [IngestLogEntry(*row).to_dict() for row in self.query(sql, params)],
+            "ingests": [entry.to_dict() for entry in ingests],
+            "warnings": self._recent_warnings(ingests, warning_limit),  # of the ingests above, newest first
             # the sync is paused until then (monday's daily call limit is spent); None when it is not
             "daily_limit_until": self.daily_limit_until() if self.table_columns(self.tables.sync_state)
             else None,

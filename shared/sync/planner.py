@@ -43,6 +43,8 @@ class BatchMessage:
             body = json.loads(text)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"batch message is not JSON: {exc}") from None
+        except RecursionError:  # nested thousands deep: no batch is, and retrying cannot make it one
+            raise ValueError("batch message is nested too deeply to be a batch") from None
         if not isinstance(body, dict):
             raise ValueError("batch message must be a JSON object")
         missing = sorted({"claim_id", "customer", "record_uuids", "planned_at"} - body.keys())

@@ -220,9 +220,10 @@ def test_rows_rejected_in_json_and_text(database, capsys, tmp_path):
     assert report["rejected_rows"] == [{
         "row": 3, "column": "M", "value": "lots",
         "message": "I3: 'lots' is not a quantity (a whole number of 0 or more)."}]
-    assert report["warnings"] == [
-        "Customer 'Nobody Ltd' is not in the configuration; its 1 row(s) (first row 4) are stored under that "
-        "name."]
+    assert report["warnings"] == [{
+        "row": 4, "column": "CUSTOMER NAME", "value": "Nobody Ltd",
+        "message": "Customer 'Nobody Ltd' is not in the configuration; its 1 row(s) (first row 4) are stored "
+                   "under that name."}]
     path.write_bytes(xlsx([order(5, L="x")]))
     code, out, _ = run(capsys, "ingest", str(path))
     assert "    row 2, L = 'x': J2: 'x' is not a quantity" in out

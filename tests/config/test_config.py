@@ -1,3 +1,4 @@
+import dataclasses
 import textwrap
 
 import pytest
@@ -167,3 +168,31 @@ def test_cli_reports_config_error_without_traceback(tmp_path, capsys):
 )
 def test_template_render(template, values, expected):
     assert Template.parse(template).render(values) == expected
+
+
+def test_the_database_password_never_shows_in_a_repr(monkeypatch):
+    secret = "S3cr;et}}pw"
+    monkeypatch.setenv("ORDERSYNC_DATABASE", f"Server=tcp:db.example,1433;Database=orders;UID=app;"
+                                             f"PWD={{{secret}}};Encrypt=yes")
+    config = load_config(DEFAULT_CONFIG)
+    assert config.environment.database.endswith("Encrypt=yes")  # the value itself is intact
+    for shown in (repr(config), repr(config.environment), str(config)):
+        assert "S3cr" not in shown and "pw" not in shown.split("PWD=")[1][:5]
+        assert "PWD=***;Encrypt=yes" in shown
+    monkeypatch.setenv("ORDERSYNC_DATABASE", "Server=x;Password=plain words;UID=u")
+    assert "plain words" not in repr(load_config(DEFAULT_CONFIG))
+
+
+def test_the_excel_limits_and_complete_list_keys_are_checked(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        "\ncomplete_lists = false ", "\ncomplete_lists = \"yes\" ", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="excel.complete_lists: must be true or false"):
+        load_config(path)
+    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        "[excel]\n", "[excel]\nmax_rows = 2_000_000\n", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="excel.max_rows: must be a whole number from 100 to 1048576"):
+        load_config(path)
+    loaded = dataclasses.asdict(load_config(DEFAULT_CONFIG).excel)
+    assert (loaded["complete_lists"], loaded["max_removed_fraction"], loaded["max_rows"]) == (False, 0.5,
+                                                                                              1_048_576)

@@ -144,3 +144,113 @@ def png() -> bytes:
 
 def csv_text() -> bytes:
     return b"AAG ORDER NUMBER,CUSTOMER NAME,CUSTOMER STYLE\nAAG-1,GREYSON,ST-1\n"
+
+
+# -- hostile workbooks, written by hand: what no spreadsheet program writes, but anyone can upload -----------
+_CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+                  b'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
+                  b'</Types>')
+_PACKAGE_RELS = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.'
+                 b'org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+                 b'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+                 b'Target="xl/workbook.xml"/></Relationships>')
+_REL = ('<Relationship Id="{id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        '{kind}" Target="{target}"/>')
+
+
+def cell_xml(reference: str, value: object, style: int | None = None) -> str:
+    """One ``<c>``: an int or float is a number, anything else an inline string."""
+    s = f' s="{style}"' if style is not None else ""
+    if isinstance(value, int | float):
+        return f'<c r="{reference}"{s}><v>{value}</v></c>'
+    return f'<c r="{reference}" t="inlineStr"{s}><is><t>{value}</t></is></c>'
+
+
+def sheet_xml(rows: list[list[object]]) -> str:
+    """A worksheet whose rows hold these values from column A on (strings inline)."""
+    from shared.excel.workbook import column_letter
+
+    body = "".join(f'<row r="{r}">' + "".join(cell_xml(f"{column_letter(c)}{r}", v)
+                                              for c, v in enumerate(row) if v is not None) + "</row>"
+                   for r, row in enumerate(rows, 1))
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><sheetData>{body}</sheetData></worksheet>')
+
+
+def raw_xlsx(sheets: list[str | bytes], shared_strings: str | None = None, styles: str | None = None,
+             sheet_names: list[str] | None = None, extra_sheet_entries: int = 0,
+             compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A workbook package around these worksheet XML texts (named MASTER, Sheet2 ...), optionally with a
+    shared strings part, a styles part and ``extra_sheet_entries`` more <sheet> entries without parts."""
+    names = sheet_names or ["MASTER", *(f"Sheet{n}" for n in range(2, len(sheets) + 1))]
+    rels = [_REL.format(id=f"rId{n}", kind="worksheet", target=f"worksheets/sheet{n}.xml")
+            for n in range(1, len(sheets) + 1)]
+    if shared_strings is not None:
+        rels.append(_REL.format(id="rSS", kind="sharedStrings", target="sharedStrings.xml"))
+    if styles is not None:
+        rels.append(_REL.format(id="rST", kind="styles", target="styles.xml"))
+    entries = "".join(f'<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>'
+                      for n, name in enumerate(names, 1))
+    entries += "".join(f'<sheet name="Empty {n}" sheetId="{1000 + n}" r:id="rX{n}"/>'
+                       for n in range(extra_sheet_entries))
+    workbook = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+                'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                f'relationships"><sheets>{entries}</sheets></workbook>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _PACKAGE_RELS)
+        archive.writestr("xl/workbook.xml", workbook)
+        archive.writestr("xl/_rels/workbook.xml.rels",
+                         '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+                         f'openxmlformats.org/package/2006/relationships">{"".join(rels)}</Relationships>')
+        for n, sheet in enumerate(sheets, 1):
+            archive.writestr(f"xl/worksheets/sheet{n}.xml", sheet)
+        if shared_strings is not None:
+            archive.writestr("xl/sharedStrings.xml", shared_strings)
+        if styles is not None:
+            archive.writestr("xl/styles.xml", styles)
+    return buffer.getvalue()
+
+
+DATE_STYLES = ('<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/'
+               'spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs>'
+               '</styleSheet>')  # style 1 shows a date
+
+
+def header_and_rows(rows: list[dict[str, object]], header: list[str] | None = None) -> list[list[object]]:
+    header = HEADER if header is None else header
+    return [list(header), *([row.get(name) for name in header] for row in rows)]
+
+
+def zip_bomb(uncompressed_bytes: int, unique: bool = False) -> bytes:
+    """A valid header and then rows until the sheet is ``uncompressed_bytes`` long: repeated rows compress
+    about 1000:1; ``unique`` rows (each its own order) about 10:1."""
+    head = sheet_xml(header_and_rows([]))
+    start, end = head.split("</sheetData>")
+    row_xml = cell_xml("A{r}", "AAG-{r}") + cell_xml("B{r}", "GREYSON") + cell_xml("C{r}", "ST-{r}")
+    parts, size, r = [start], len(start), 2
+    while size < uncompressed_bytes:
+        text = f'<row r="{r}">' + (row_xml.format(r=r) if unique else row_xml.format(r=2)) + "</row>"
+        parts.append(text)
+        size += len(text)
+        r += 1
+    parts.append("</sheetData>" + end)
+    return raw_xlsx(["".join(parts)])
+
+
+def entity_bomb() -> bytes:
+    """Billion laughs: entities that expand to gigabytes if a parser expands them."""
+    lol = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+           + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'
+                     for n in range(1, 10)) + ']>')
+    sheet = sheet_xml(header_and_rows([order(1)]))
+    return raw_xlsx([lol + sheet.split("?>", 1)[1].replace("GREYSON", "&lol9;")])
+
+
+def external_entity() -> bytes:
+    """A shared string that would read a local file if a parser resolved external entities."""
+    strings = ('<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+               '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&xxe;</t></si>'
+               '</sst>')
+    return raw_xlsx([sheet_xml(header_and_rows([order(1)]))], shared_strings=strings)

@@ -180,7 +180,8 @@ def test_batch_message_round_trips_and_rejects_malformed_text():
     for text, problem in [("{", "not JSON"), ("[]", "JSON object"),
                           (json.dumps({**body, "record_uuids": []}), "record_uuids"),
                           (json.dumps({k: v for k, v in body.items() if k != "claim_id"}), "lacks claim_id"),
-                          (json.dumps({**body, "customer": 5}), "customer")]:
+                          (json.dumps({**body, "customer": 5}), "customer"),
+                          ("[" * 200_000 + "]" * 200_000, "nested too deeply")]:  # was a RecursionError
         with pytest.raises(ValueError, match=problem):
             BatchMessage.from_json(text)
 

@@ -6,20 +6,22 @@ import argparse
 import asyncio
 import sys
 
+from ..common.errors import OrderSyncError
 from ..config import Config
 from ..monday import board, read_board_schema
-from .output import EXIT_OK, EXIT_PROBLEM, add_command, print_json
+from .output import EXIT_OK, EXIT_PROBLEM, add_command, add_group, print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("board", help="Inspect and check the monday board.")
+    parser = add_group(commands, "board", "Inspect, check and provision the monday board.")
     board_commands = parser.add_subparsers(dest="board_command", required=True, metavar="COMMAND")
     describe = add_command(board_commands, "describe", cmd_board_describe,
                            "The board's and its subitems board's columns and groups.")
     describe.add_argument("--json", action="store_true", help="print as JSON")
     check = add_command(board_commands, "check", cmd_board_check,
                         "Check the environment's column mapping against the live board.")
-    check.add_argument("--json", action="store_true", help="print as JSON")
+    check.add_argument("--json", action="store_true", help="print as JSON (also when the check cannot run)")
+    check.set_defaults(json_on_error=True)
 
 
 def cmd_board_describe(args: argparse.Namespace, config: Config) -> int:
@@ -32,8 +34,16 @@ def cmd_board_describe(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_board_check(args: argparse.Namespace, config: Config) -> int:
-    schema = asyncio.run(read_board_schema(config))
     env = config.environment
+    try:
+        schema = asyncio.run(read_board_schema(config))
+    except OrderSyncError as exc:
+        if not args.json:
+            raise
+        # The JSON promised on stdout says why the check could not run.
+        print_json({"ok": False, "board_id": env.board_id, "environment": env.name, "problems": [],
+                    "error": f"error: {exc}"})
+        return EXIT_PROBLEM
     problems = board.check(schema, env.key_column, env.item_columns, env.subitem_columns)
     if args.json:
         print_json({"ok": not problems, "board_id": env.board_id, "environment": env.name,

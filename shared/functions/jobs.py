@@ -37,14 +37,18 @@ def plan_sync(*, past_due: bool = False) -> list[BatchMessage]:
 
 
 def _plan_and_queue(reason: str) -> list[BatchMessage]:
-    from ..sync import plan_batches
+    from ..sync import PlanTick, plan_batches, recorded_run
 
     settings, config = app_settings(), ordersync_config()
-    with open_store(config) as store:
-        messages = plan_batches(config, store)
-    # A send failing part-way leaves the unsent batches claimed: their claims expire, they are planned again.
-    queue = batch_queue.host_queue(settings.storage.queue_service, settings.sync_queue)
-    batch_queue.send_batches(queue, messages)
+    tick = PlanTick()
+    with recorded_run(config, "plan", "function", tick):
+        with open_store(config) as store:
+            messages = plan_batches(config, store)
+        tick.count(messages)
+        # A send failing part-way leaves the unsent batches claimed: their claims expire, they are planned
+        # again.
+        queue = batch_queue.host_queue(settings.storage.queue_service, settings.sync_queue)
+        batch_queue.send_batches(queue, messages)
     log.info("planned (%s): %d orders in %d batches onto queue %s", reason,
              sum(len(message.record_uuids) for message in messages), len(messages), settings.sync_queue)
     return messages
@@ -58,7 +62,7 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
     invocation succeeds, so the host deletes it instead of retrying it five times.
     """
     from ..monday import MondayClient
-    from ..sync import BatchMessage
+    from ..sync import BatchMessage, RunSummary, record_run
     from ..sync import sync_batch as sync_orders
 
     settings, config = app_settings(), ordersync_config()
@@ -72,6 +76,7 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
         return None
     where = (f"batch {message.claim_id} ({message.customer}, {len(message.record_uuids)} orders, "
              f"delivery {dequeue_count or 1})")
+    stopped = RunSummary()  # what the run history keeps of a batch that stopped before its summary
     with open_store(config) as store:
         try:
             client = MondayClient(config, url=settings.monday_api_url, token=settings.monday_api_token)
@@ -80,7 +85,9 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
         except MondayError as exc:
             log.error("%s: monday failed as a whole (%s: %s); its orders stay pending and the host retries "
                       "the message", where, type(exc).__name__, exc)
+            record_run(config, "sync", "function", stopped.finish(), error=exc, store=store)
             raise
+        record_run(config, "sync", "function", summary, store=store)
     log.log(logging.INFO if summary.ok else logging.WARNING, "%s:\n%s", where, summary.render())
     return summary
 
@@ -112,10 +119,14 @@ def ingest_orders(blob_path: str, data: bytes, *, blob_properties: Mapping | Non
 
 
 def order_status() -> tuple[int, dict]:
-    """HTTP: (status code, body) — the store's counts as ``python -m shared status --json`` prints them."""
+    """HTTP: (status code, body) — ``python -m shared status --json`` with every error text reduced to its
+    kind and column (the texts may quote cell values; the operator's own terminal shows them in full)."""
+    from ..sync import status_report
+
     try:
-        with open_store(ordersync_config()) as store:
-            return 200, store.status()
+        config = ordersync_config()
+        with open_store(config) as store:
+            return 200, status_report(config, store, redact=True)
     except OrderSyncError as exc:  # messages of these types never carry secrets
         log.error("status: %s", exc)
         return 503, {"error": str(exc)}

@@ -12,6 +12,7 @@ _EXPORTS = {
     "MAX_SIZE_CODE": "ingest_writer",
     "OrderStore": "order_store",
     "REJECTED": "ingest_log",
+    "RunRecord": "runs",
     "check_column_name": "schema",
     "open_store": "order_store",
 }

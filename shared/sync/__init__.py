@@ -12,7 +12,14 @@ _EXPORTS = {
     "sync_batch": "engine",
     "BatchMessage": "planner",
     "plan_batches": "planner",
+    "PlanTick": "run_history",
+    "record_run": "run_history",
+    "recorded_run": "run_history",
     "RunSummary": "summary",
+    "FailureKind": "failure_text",
+    "failure_kind": "failure_text",
+    "redacted": "status",
+    "status_report": "status",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -23,6 +23,7 @@ from ..monday import MondayClient
 from ..store import open_store
 from .batch import BatchSync, all_done
 from .planner import BatchMessage, plan_batches, preview_batches, utc_now
+from .run_history import recorded_run
 from .summary import RunSummary
 
 if TYPE_CHECKING:
@@ -71,17 +72,19 @@ async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, 
 
 
 def run_sync(config: Config, *, customer: str | None = None, limit: int | None = None, dry_run: bool = False,
-             url: str | None = None, token: str | None = None) -> RunSummary:
+             url: str | None = None, token: str | None = None, source: str = "cli") -> RunSummary:
     """Plan and sync all pending work in this process (the CLI ``sync``, the demo and the tests).
 
-    ``url`` / ``token`` default to $MONDAY_API_URL / $MONDAY_API_TOKEN (see :class:`MondayClient`).
+    ``url`` / ``token`` default to $MONDAY_API_URL / $MONDAY_API_TOKEN (see :class:`MondayClient`). The run
+    is recorded in the run history as coming from ``source`` (a dry run, which writes nothing, is not).
     """
-    return asyncio.run(_run_sync(config, customer, limit, dry_run, url, token))
+    summary = RunSummary(dry_run=dry_run)
+    with recorded_run(config, "sync", source, summary, record=not dry_run):
+        return asyncio.run(_run_sync(config, customer, limit, dry_run, url, token, summary))
 
 
 async def _run_sync(config: Config, customer: str | None, limit: int | None, dry_run: bool, url: str | None,
-                    token: str | None) -> RunSummary:
-    summary = RunSummary(dry_run=dry_run)
+                    token: str | None, summary: RunSummary) -> RunSummary:
     with open_store(config) as store:
         store.migrate()
         plan = preview_batches if dry_run else plan_batches

@@ -21,6 +21,7 @@ from shared.common.errors import ConfigError
 from shared.config import load_config
 from shared.functions import settings
 from shared.functions.settings import AppSettings, StorageConnection
+from shared.sync import redacted
 
 from ..azurite import app_environment  # noqa: F401
 from ..conftest import DEFAULT_CONFIG, ROOT
@@ -170,7 +171,7 @@ def test_status_returns_what_the_cli_status_json_prints(indexed, app_environment
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     body = json.loads(response.get_body())
-    assert body == printed
+    assert body == redacted(load_config(DEFAULT_CONFIG), printed)  # error texts reduced to kind and column
     assert body["orders"]["NEW"] > 0 and body["ingests"][0]["file_name"] == "johnnie_o.xlsx"
 
 

@@ -30,11 +30,25 @@ class _ConsoleRecords(logging.Filter):
         return self.show_summarised or not getattr(record, "in_summary", False)
 
 
+class _ConsoleHandler(logging.StreamHandler):
+    """stderr; once the progress line is in use (tqdm loaded), above it, through ``tqdm.write``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        tqdm = sys.modules.get("tqdm")
+        if tqdm is None:
+            super().emit(record)
+            return
+        try:
+            tqdm.tqdm.write(self.format(record), file=self.stream)
+        except Exception:  # as logging.StreamHandler does: report, never raise into the work
+            self.handleError(record)
+
+
 @contextlib.contextmanager
 def command_logging(verbose: int, log_file: str | None) -> Iterator[None]:
     """Send the log to stderr (and the file) while a command runs; restore the logging state after."""
     root = logging.getLogger()
-    console = logging.StreamHandler(sys.stderr)
+    console = _ConsoleHandler(sys.stderr)
     console.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
     console.addFilter(_ConsoleRecords(show_summarised=verbose >= 1))
     console.setFormatter(logging.Formatter(CONSOLE_FORMAT))

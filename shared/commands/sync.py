@@ -1,4 +1,5 @@
-"""``sync``: plan and sync all pending work in this process, then print the run summary."""
+"""``sync``: plan and sync all pending work in this process (a progress line on stderr meanwhile), then print
+the run summary."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import os
 import sys
 
 from ..config import Config
-from ..sync import run_sync
+from ..sync import SyncProgress, run_sync
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, print_json
+from .progress import Progress, ProgressLine
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -29,7 +31,14 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
     if args.limit is not None and args.limit < 1:
         print("sync: --limit must be a positive number of orders", file=sys.stderr)
         return EXIT_USAGE
-    summary = run_sync(config, customer=args.customer, limit=args.limit, dry_run=args.dry_run)
+    progress = SyncProgress()
+
+    def where() -> Progress:
+        return Progress("sync", progress.done, progress.planned or None, progress.waiting_seconds())
+
+    with ProgressLine(where, unit="records", enabled=not (args.quiet or args.dry_run)):
+        summary = run_sync(config, customer=args.customer, limit=args.limit, dry_run=args.dry_run,
+                           progress=progress)
     if args.json:
         print_json(summary.to_dict())
     else:

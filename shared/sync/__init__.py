@@ -13,6 +13,7 @@ _EXPORTS = {
     "BatchMessage": "planner",
     "plan_batches": "planner",
     "PlanTick": "run_history",
+    "SyncProgress": "progress",
     "record_run": "run_history",
     "recorded_run": "run_history",
     "RunSummary": "summary",

@@ -37,6 +37,7 @@ from .plan import (
     plan_batch_work,
 )
 from .planner import retry_delay, utc_now
+from .progress import record_answered
 from .summary import FailedRecord, RunSummary
 
 if TYPE_CHECKING:
@@ -314,11 +315,13 @@ class BatchSync:
         def save(result: WriteResult) -> None:
             saved.add(result.ref)
             (on_success if result.ok else on_failure)(result)
+            record_answered(result.ok)
 
         results = await write(requests, on_result=save)
         for result in results:
             if result.ref not in saved:
                 on_failure(result)
+                record_answered(False)
 
 
 async def all_done(*steps: Awaitable[None]) -> None:

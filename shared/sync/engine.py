@@ -13,6 +13,7 @@ left pending.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from datetime import timedelta
@@ -23,6 +24,7 @@ from ..monday import MondayClient
 from ..store import open_store
 from .batch import BatchSync, all_done
 from .planner import BatchMessage, plan_batches, preview_batches, utc_now
+from .progress import SyncProgress
 from .run_history import recorded_run
 from .summary import RunSummary
 
@@ -72,23 +74,28 @@ async def _sync_orders(config: Config, store: OrderStore, client: MondayClient, 
 
 
 def run_sync(config: Config, *, customer: str | None = None, limit: int | None = None, dry_run: bool = False,
-             url: str | None = None, token: str | None = None, source: str = "cli") -> RunSummary:
+             url: str | None = None, token: str | None = None, source: str = "cli",
+             progress: SyncProgress | None = None) -> RunSummary:
     """Plan and sync all pending work in this process (the CLI ``sync``, the demo and the tests).
 
     ``url`` / ``token`` default to $MONDAY_API_URL / $MONDAY_API_TOKEN (see :class:`MondayClient`). The run
     is recorded in the run history as coming from ``source`` (a dry run, which writes nothing, is not).
+    ``progress``, when given, counts the records planned and answered as the run goes (another thread may
+    read it).
     """
     summary = RunSummary(dry_run=dry_run)
     with recorded_run(config, "sync", source, summary, record=not dry_run):
-        return asyncio.run(_run_sync(config, customer, limit, dry_run, url, token, summary))
+        return asyncio.run(_run_sync(config, customer, limit, dry_run, url, token, summary, progress))
 
 
 async def _run_sync(config: Config, customer: str | None, limit: int | None, dry_run: bool, url: str | None,
-                    token: str | None, summary: RunSummary) -> RunSummary:
+                    token: str | None, summary: RunSummary, progress: SyncProgress | None) -> RunSummary:
     with open_store(config) as store:
         store.migrate()
         plan = preview_batches if dry_run else plan_batches
         messages = plan(config, store, customer=customer, limit=limit)
+        if progress is not None:
+            progress.add_planned(config, store, messages)
         async with MondayClient(config, url=url, token=token) as client:
             lanes = asyncio.Semaphore(BATCHES_AT_ONCE)
 
@@ -97,9 +104,13 @@ async def _run_sync(config: Config, customer: str | None, limit: int | None, dry
                     summary.merge(await sync_batch(config, store, client, message, dry_run=dry_run))
 
             try:
-                await all_done(*(one(message) for message in messages))
-                if summary.missing_on_board and not dry_run:  # make what was deleted on the board again
-                    await all_done(*(one(message) for message in plan(config, store, customer=customer)))
+                with progress.running(client) if progress else contextlib.nullcontext():
+                    await all_done(*(one(message) for message in messages))
+                    if summary.missing_on_board and not dry_run:  # make what was deleted on the board again
+                        again = plan(config, store, customer=customer)
+                        if progress is not None:
+                            progress.add_planned(config, store, again)
+                        await all_done(*(one(message) for message in again))
             finally:  # the client's totals: batches that ran side by side saw each other's requests
                 summary.requests, summary.complexity, summary.rate_limited = _client_counts(client)
     return summary.finish()

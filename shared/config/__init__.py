@@ -10,6 +10,7 @@ _EXPORTS = {
     "SyncSettings": "settings",
     "name_key": "settings",
     "normalise_name": "settings",
+    "PROVISION_TYPES": "settings",
     "DEFAULT_CONFIG_PATH": "loader",
     "load_config": "loader",
 }

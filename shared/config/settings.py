@@ -24,6 +24,8 @@ STANDARD_ORDER_COLUMNS = frozenset((
 ))
 
 _SPACES = re.compile(r"\s+")
+# The monday column types ``board provision`` may create ([environments.<env>.column_types]).
+PROVISION_TYPES = ("text", "long_text", "numbers", "date", "status", "dropdown", "checkbox", "email", "link")
 
 
 def normalise_name(text: str) -> str:
@@ -46,6 +48,7 @@ class Environment:
     key_column: str
     item_columns: Mapping[str, str]  # order column -> monday column id (items board)
     subitem_columns: Mapping[str, str]  # line field -> monday column id (subitems board)
+    column_types: Mapping[str, str] = field(default_factory=dict)  # monday column id -> type, for provision
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ _EXPORTS = {
     "WriteResult": "records",
     "id_order": "adoption",
     "read_board_schema": "client",
+    "ProvisionProblems": "provision",
+    "missing_columns": "provision",
+    "provision_text": "provision",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

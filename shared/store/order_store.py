@@ -22,6 +22,7 @@ from ..config import Config
 from .claims import ClaimsMixin
 from .group_locks import GroupLocksMixin
 from .ingest_writer import IngestMixin
+from .label_values import LabelValuesMixin
 from .migrations import SQL_ROOT, Tables
 from .runs import RunsMixin
 from .sqlite import SqliteBackend, sqlite_path
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 class OrderStore(IngestMixin, StatusMixin, ClaimsMixin, WriteBackMixin, GroupLocksMixin, SyncStateMixin,
-                 RunsMixin):
+                 RunsMixin, LabelValuesMixin):
     """Orders, lines and the ingest log of one environment.
 
     Methods that read or write define their work as a function of no arguments and hand it to

@@ -13,6 +13,7 @@ _EXPORTS = {
     "BatchMessage": "planner",
     "plan_batches": "planner",
     "PlanTick": "run_history",
+    "provision_board": "board_provision",
     "SyncProgress": "progress",
     "record_run": "run_history",
     "recorded_run": "run_history",

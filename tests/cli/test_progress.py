@@ -68,18 +68,18 @@ def test_a_terminal_shows_a_live_line_with_rate_eta_and_the_budget_wait(world, m
 
 def test_elsewhere_a_line_every_few_seconds_and_none_with_quiet(world, capsys, monkeypatch):
     monkeypatch.setattr(progress, "LOG_INTERVAL_SECONDS", 0.2)
-    slow = run_emulator_in_thread(complexity_budget=10**9, latency=0.05)
+    slow = run_emulator_in_thread(complexity_budget=10**9, latency=0.03)
     with slow as emulator:
         monkeypatch.setenv("MONDAY_API_URL", emulator.url)
-        world.ingest_orders(12)
+        world.ingest_orders(8)
         assert main(["sync", "--json"]) == 0
         captured = capsys.readouterr()
-        assert json.loads(captured.out)["records_written"] == 36
+        assert json.loads(captured.out)["records_written"] == 24
         lines = captured.err.splitlines()
-        assert lines and all(re.fullmatch(r"\d\d:\d\d:\d\d sync: \d+ of 36 records \(\d+%\), \d+\.\d/s"
+        assert lines and all(re.fullmatch(r"\d\d:\d\d:\d\d sync: \d+ of 24 records \(\d+%\), \d+\.\d/s"
                                           r"(, about \d+ s left)?", line) for line in lines), lines
 
-        world.ingest_orders(20)  # 8 more orders
+        world.ingest_orders(10)  # 2 more orders
         assert main(["sync", "--quiet"]) == 0
         assert capsys.readouterr().err == ""
 

@@ -13,7 +13,7 @@ import contextlib
 import os
 import sys
 
-from .commands import board, db, demo, ingest, runs, status, sync
+from .commands import board, db, demo, ingest, runs, serve, status, sync
 from .commands.console_log import command_logging
 from .commands.options import add_common_options
 from .commands.output import EXIT_BROKEN_PIPE, EXIT_PROBLEM, EXIT_USAGE, print_json
@@ -21,7 +21,7 @@ from .common.errors import ConfigError, OrderSyncError
 from .common.version import VERSION
 from .config import load_config
 
-COMMANDS = (ingest, status, runs, db, board, sync, demo)  # in the order `--help` lists them
+COMMANDS = (ingest, status, runs, db, board, sync, serve, demo)  # in the order `--help` lists them
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -132,6 +132,19 @@ def order_status() -> tuple[int, dict]:
         return 503, {"error": str(exc)}
 
 
+def status_page() -> tuple[int, str, str, dict[str, str]]:
+    """HTTP: (status code, mimetype, body, security headers) of the status page, with no order value beyond
+    business key, customer and state; 503 with the reason when the configuration or the store fails."""
+    from ..status_page import SECURITY_HEADERS, page_response
+
+    try:
+        code, content_type, body = page_response(ordersync_config())
+    except OrderSyncError as exc:  # the configuration: these messages never carry secrets
+        log.error("status page: %s", exc)
+        code, content_type, body = 503, "text/plain; charset=utf-8", f"status unavailable: {exc}\n"
+    return int(code), content_type.split(";")[0], body, dict(SECURITY_HEADERS)
+
+
 def _etag(blob_properties: Mapping | None) -> str | None:
     """The ingested version's ETag from the trigger's blob properties, when the host gave one."""
     etag = (blob_properties or {}).get("ETag")

@@ -24,6 +24,7 @@ from .group_locks import GroupLocksMixin
 from .ingest_writer import IngestMixin
 from .label_values import LabelValuesMixin
 from .migrations import SQL_ROOT, Tables
+from .overview import OverviewMixin
 from .runs import RunsMixin
 from .sqlite import SqliteBackend, sqlite_path
 from .status import StatusMixin
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 class OrderStore(IngestMixin, StatusMixin, ClaimsMixin, WriteBackMixin, GroupLocksMixin, SyncStateMixin,
-                 RunsMixin, LabelValuesMixin):
+                 RunsMixin, LabelValuesMixin, OverviewMixin):
     """Orders, lines and the ingest log of one environment.
 
     Methods that read or write define their work as a function of no arguments and hand it to

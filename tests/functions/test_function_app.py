@@ -44,6 +44,11 @@ DEFAULT_BINDINGS = {
          "route": "status"},
         {"direction": "OUT", "type": "http", "name": "$return"},
     ],
+    "status_page": [
+        {"direction": "IN", "type": "httpTrigger", "name": "req", "methods": ["GET"], "authLevel": "FUNCTION",
+         "route": "status/page"},
+        {"direction": "OUT", "type": "http", "name": "$return"},
+    ],
 }
 
 
@@ -68,14 +73,14 @@ def indexed(app_environment):  # noqa: F811
     reimport_function_app()
 
 
-def test_the_app_indexes_exactly_four_functions_with_their_bindings(indexed):
+def test_the_app_indexes_exactly_five_functions_with_their_bindings(indexed):
     functions = indexed()
     assert sorted(functions) == sorted(DEFAULT_BINDINGS)
     for name, expected in DEFAULT_BINDINGS.items():
         assert bindings_of(functions[name]) == expected, name
     triggers = {name: fn.get_trigger().type for name, fn in functions.items()}
     assert triggers == {"plan_sync": "timerTrigger", "sync_batch": "queueTrigger",
-                        "ingest_orders": "blobTrigger", "status": "httpTrigger"}
+                        "ingest_orders": "blobTrigger", "status": "httpTrigger", "status_page": "httpTrigger"}
     assert json.loads(functions["status"].get_function_json())["scriptFile"] == "function_app.py"
 
 

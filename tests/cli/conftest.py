@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.cli import main
 from shared.config import load_config
 from shared.excel import ingest_files
 from shared.monday_emulator import MondayEmulator, run_emulator_in_thread
@@ -53,3 +54,10 @@ def world(tmp_path, monkeypatch) -> CliWorld:
         monkeypatch.setenv("MONDAY_API_URL", emulator.url)
         monkeypatch.setenv("MONDAY_API_TOKEN", "cli-test-token")
         yield CliWorld(config_path, database, emulator, tmp_path)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """The CLI in this process: (exit code, stdout, stderr)."""
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -8,12 +8,12 @@ import json
 
 import pytest
 
-from shared.cli import main
 from shared.excel import ingest_files
 from shared.monday_emulator import order_book_board, run_emulator_in_thread
 
 from ..conftest import ROOT
 from ..sync.mirror import BOARD, assert_mirror, database
+from .conftest import run
 
 LACKING = ("numbers_total_qty", "status_delivery", "dropdown_order_type")
 SAMPLE = ROOT / "samples" / "johnnie_o.xlsx"
@@ -32,12 +32,6 @@ def lacking(world, monkeypatch):
     with run_emulator_in_thread([board_lacking()], complexity_budget=10**9) as emulator:
         monkeypatch.setenv("MONDAY_API_URL", emulator.url)
         yield emulator
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def stored_values(world, column: str) -> list[str]:

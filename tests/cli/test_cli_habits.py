@@ -13,16 +13,10 @@ import sys
 import tomllib
 from pathlib import Path
 
-from shared.cli import main
 from shared.common.version import VERSION
 
 from ..conftest import ROOT
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from .conftest import run
 
 
 def test_env_and_config_are_taken_before_or_after_the_command(world, capsys, monkeypatch):

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import json
 
-from shared.cli import main
+from .conftest import run
 
 PLACEHOLDER_TOKEN = "cli-test-token"
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_every_sync_is_recorded_with_its_counts_and_failures(world, capsys):

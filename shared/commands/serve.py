@@ -1,9 +1,11 @@
-"""``serve [--host 127.0.0.1] [--port 8080]``: the status page on this machine, until Ctrl-C."""
+"""``serve [--host 127.0.0.1] [--port 8080]``: the status page on this machine, until Ctrl-C (or SIGTERM, as a
+service manager stops it)."""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import signal
 import sys
 
 from ..config import Config
@@ -29,13 +31,19 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
         print(f"warning: the status page has no sign-in; anyone who can reach {args.host}:"
               f"{server.server_address[1]} can read it", file=sys.stderr)
     print(f"status page of {config.environment.name} at {server.url} (Ctrl-C to stop)", flush=True)
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.server_close()
     return EXIT_OK
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the server as Ctrl-C does: quietly, exit 0
 
 
 def _loopback(host: str) -> bool:

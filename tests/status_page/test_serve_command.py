@@ -1,4 +1,8 @@
-"""``python -m shared serve``: the page on 127.0.0.1 by default, read only, until Ctrl-C."""
+"""``python -m shared serve``: the page on 127.0.0.1 by default, read only, until Ctrl-C or SIGTERM.
+
+The tests stop it with SIGTERM: a shell that starts a job in the background makes it ignore SIGINT, and a
+Python started so never sees Ctrl-C.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ def start(tmp_path, *argv: str) -> tuple[subprocess.Popen, str]:
     return process, match[1]
 
 
-def test_serve_answers_the_page_and_its_json_read_only_until_ctrl_c(tmp_path):
+def test_serve_answers_the_page_and_its_json_read_only_until_stopped(tmp_path):
     process, url = start(tmp_path)
     try:
         assert url.startswith("http://127.0.0.1:")
@@ -42,14 +46,14 @@ def test_serve_answers_the_page_and_its_json_read_only_until_ctrl_c(tmp_path):
             urllib.request.urlopen(urllib.request.Request(url, data=b"x", method="POST"))
         assert posted.value.code == 501  # read only: no method but GET and HEAD
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=20)
     assert process.returncode == 0 and "Traceback" not in err
 
 
 def test_listening_beyond_this_machine_says_the_page_has_no_sign_in(tmp_path):
     process, url = start(tmp_path, "--host", "0.0.0.0")
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=20)
     port = url.rsplit(":", 1)[1].rstrip("/")
     assert f"warning: the status page has no sign-in; anyone who can reach 0.0.0.0:{port} can read it" in err

@@ -5,10 +5,11 @@ PY := $(VENV)/bin/python
 CHECKS_VENV := .venv-checks
 WORKFLOWS := .github/workflows/ci.yml .github/workflows/deploy.yml
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .   # the `ordersync` command (pyproject.toml [project.scripts])
 	touch $@
 
 # checkov and check-jsonschema live in their own virtualenv: checkov pins dependencies that clash with the app's.

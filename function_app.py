@@ -55,3 +55,9 @@ def status(req: func.HttpRequest) -> func.HttpResponse:
     code, body = jobs.order_status()
     return func.HttpResponse(json.dumps(body, indent=2, default=str, ensure_ascii=False), status_code=code,
                              mimetype="application/json")
+
+
+@app.route(route="status/page", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def status_page(req: func.HttpRequest) -> func.HttpResponse:
+    code, mimetype, body, headers = jobs.status_page()
+    return func.HttpResponse(body, status_code=code, mimetype=mimetype, charset="utf-8", headers=headers)

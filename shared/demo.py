@@ -17,6 +17,7 @@ from .config import Config
 from .excel import REJECTED, IngestReport, ingest_files
 from .monday import MondayClient
 from .monday_emulator import order_book_board, run_emulator_in_thread
+from .store import open_store
 from .sync import RunSummary, TreeGroup, read_board_tree, render_board_tree, run_sync
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
@@ -58,6 +59,7 @@ def run_demo(config: Config, *, say: Callable[[str], None] = print, samples: Pat
     for suffix in ("", "-wal", "-shm"):  # a fresh database every run
         database.with_name(database.name + suffix).unlink(missing_ok=True)
     config = replace(config, environment=replace(config.environment, database=f"sqlite:///{database}"))
+    open_store(config, warn_if_new=False).close()  # the demo's own new database: no warning about it
 
     emulated = run_emulator_in_thread(latency=MUTATION_LATENCY_SECONDS, complexity_budget=COMPLEXITY_BUDGET)
     with emulated as emulator:
@@ -67,12 +69,12 @@ def run_demo(config: Config, *, say: Callable[[str], None] = print, samples: Pat
         for report in ingest.files:
             say(f"ingest {report.file_name}: {report.outcome}, {report.new} new orders, {report.lines_new} "
                 f"sizes, {report.rejected} rows rejected" + (f": {report.message}" if report.message else ""))
-        first = run_sync(config, url=emulator.url, token=EMULATOR_TOKEN)
+        first = run_sync(config, url=emulator.url, token=EMULATOR_TOKEN, source="demo")
         board = asyncio.run(_read_board(config, emulator.url))
         say(render_board_tree(board, config.environment.subitem_columns,
                               items_per_group=ITEMS_SHOWN_PER_GROUP))
         say("first sync:\n" + first.render())
-        second = run_sync(config, url=emulator.url, token=EMULATOR_TOKEN)
+        second = run_sync(config, url=emulator.url, token=EMULATOR_TOKEN, source="demo")
         say("second sync (nothing changed, so nothing may be written):\n" + second.render())
     result = DemoResult(ingest, first, second, board)
     say("demo: " + ("OK" if result.ok else "FAILED (see above)"))

@@ -1,7 +1,8 @@
 """The package tree shows the pipeline: imports flow one way, and every module stays small enough to change.
 
-functions / cli / demo -> sync -> excel -> store, and sync -> monday; every package -> config -> common. The
-emulator is a test double: it imports nothing of ordersync, and nothing the Azure Functions load imports it.
+functions / cli / demo -> status_page -> sync -> excel -> store, and sync -> monday; every package ->
+config -> common. The emulator is a test double: it imports nothing of ordersync, and nothing the Azure
+Functions load imports it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from .conftest import ROOT
 PACKAGE = ROOT / "shared"
 # A package may import its own modules and those of lower ranks; two packages of one rank never import each
 # other (the store and the monday client know nothing of one another).
-RANKS = {"common": 0, "config": 1, "store": 2, "monday": 2, "excel": 3, "sync": 4, "functions": 5, "demo": 6,
-         "commands": 7, "cli": 8, "__main__": 9, "__init__": 9,
+RANKS = {"common": 0, "config": 1, "store": 2, "monday": 2, "excel": 3, "sync": 4, "status_page": 5,
+         "functions": 6, "demo": 7, "commands": 8, "cli": 9, "__main__": 10, "__init__": 10,
          "telemetry": 0.5}  # just above common: every stage may record, and it imports common only
 TOP = RANKS["demo"]  # the demo and the command line may start the emulator
 EMULATOR = "monday_emulator"

@@ -6,11 +6,11 @@ import argparse
 
 from ..config import Config
 from ..store import open_store
-from .output import EXIT_OK, add_command
+from .output import EXIT_OK, add_command, add_group
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    db = commands.add_parser("db", help="Database schema commands.")
+    db = add_group(commands, "db", "Database schema commands.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     add_command(db_commands, "migrate", cmd_db_migrate,
                 "Create or upgrade the schema on the configured database.")

@@ -10,6 +10,7 @@ from ..config import Config
 from ..excel import ingest_files
 from .ingest_show import SHOW, cmd_ingest_show
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, print_json
+from .progress import Progress, ProgressLine
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -29,16 +30,14 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         print(f"ingest: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
 
-    def progress(file_name: str, row: int, last_row: int | None) -> None:
-        if last_row:  # a bar needs the total; a file without a <dimension> shows none
-            done = min(row / last_row, 1.0)
-            bar = "#" * int(done * 30)
-            sys.stderr.write(f"\r\033[K{file_name}: [{bar:<30}] {done:4.0%} of {last_row} rows")
-            sys.stderr.write("\r\033[K" if row >= last_row else "")
-            sys.stderr.flush()
+    reading = {"label": "ingest", "done": 0, "planned": None}
 
-    show_progress = sys.stderr.isatty() and not args.json
-    report = ingest_files(config, [Path(name) for name in args.files], progress if show_progress else None)
+    def on_row(file_name: str, row: int, last_row: int | None) -> None:
+        # a file without a <dimension> has no known last row: the line shows rows read and their rate
+        reading.update(label=file_name, done=row, planned=last_row)
+
+    with ProgressLine(lambda: Progress(**reading), unit="rows", enabled=not args.quiet):
+        report = ingest_files(config, [Path(name) for name in args.files], on_row)
     if args.json:
         print_json(report.to_dict())
     else:

@@ -8,7 +8,10 @@ import os
 import sys
 from collections.abc import Callable
 
+from .options import COMMON_OPTIONS
+
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
 Handler = Callable[..., int]
 
 
@@ -41,6 +44,11 @@ def print_table(headers: tuple[str, ...], rows: list[tuple]) -> None:
 
 def add_command(commands: argparse._SubParsersAction, name: str, handler: Handler, help_text: str
                 ) -> argparse.ArgumentParser:
-    sub = commands.add_parser(name, help=help_text, description=help_text)
+    sub = add_group(commands, name, help_text)
     sub.set_defaults(handler=handler)
     return sub
+
+
+def add_group(commands: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A command (or a group of sub-commands) taking the common options after its name too."""
+    return commands.add_parser(name, help=help_text, description=help_text, parents=[COMMON_OPTIONS])

@@ -1,27 +1,41 @@
-"""``status``: order and line counts per sync state, failed orders, the last ingests."""
+"""``status``: where ordersync works (environment, database, board), order and line counts per sync state,
+failed orders, the last ingests and the last runs.
+
+On the operator's own machine the failed orders keep their full error texts (cell values included: they say
+what to fix); the HTTP status route and the status page show only the kind of error and its column.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 
 from ..config import Config
-from ..store import open_store
+from ..store import RunRecord, open_store
+from ..sync import status_report
 from .output import EXIT_OK, add_command, print_json, print_table
+from .runs import print_runs
+
+FAILURES_SHOWN_PER_RUN = 2
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     status = add_command(commands, "status", cmd_status,
-                         "Order and line counts per sync state, failed orders, last ingests.")
+                         "Environment, database and board; counts per sync state, failed orders, last "
+                         "ingests and runs.")
     status.add_argument("--json", action="store_true", help="print as JSON")
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     with open_store(config) as store:
-        status = store.status()
+        status = status_report(config, store)
     if args.json:
         print_json(status)
         return EXIT_OK
-    print(f"database: {status['database']}, schema {status['schema_version']}")
+    api = os.environ.get("MONDAY_API_URL")
+    print(f"environment: {status['environment']} ({config.path})")
+    print(f"database: {status['database']} {status['database_location']}, schema {status['schema_version']}")
+    print(f"board: {status['board_id']}" + (f" at {api}" if api else ""))
     for kind in ("orders", "lines"):
         counts = status[kind]
         print(f"{kind + ':':<8}" + "  ".join(f"{state} {count}" for state, count in counts.items())
@@ -30,7 +44,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         print(f"monday: the daily call limit is spent; sync paused until {status['daily_limit_until']}")
     print(f"pending: {status['pending']} orders to sync, {status['to_archive']} to archive, "
           f"{status['parked']} parked (`retry` makes them due again)")
-    failed, ingests = status["failed_orders"], status["ingests"]
+    failed, ingests, runs = status["failed_orders"], status["ingests"], status["runs"]
     print(f"failed orders: {len(failed) or 'none'}")
     if failed:
         print_table(("BUSINESS KEY", "CUSTOMER", "ATTEMPTS", "PARKED", "NEXT TRY", "LAST ERROR"),
@@ -49,4 +63,9 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     if warnings:
         print_table(("ID", "FILE", "ROW", "COLUMN", "MESSAGE"),
                     [(w["ingest_id"], w["file_name"], w["row"], w["column"], w["message"]) for w in warnings])
+    print(f"last runs: {len(runs) or 'none'}" + (f" ({status['runs_unavailable']})"
+                                                  if status.get("runs_unavailable") else ""))
+    if runs:
+        print_runs([RunRecord(**{k: v for k, v in run.items() if k != "records_per_second"}) for run in runs],
+                   failures_shown=FAILURES_SHOWN_PER_RUN)
     return EXIT_OK

@@ -1,4 +1,5 @@
-"""``sync``: plan and sync all pending work in this process, then print the run summary."""
+"""``sync``: plan and sync all pending work in this process (a progress line on stderr meanwhile), then print
+the run summary."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import sys
 
 from ..config import Config
 from ..store import open_store
-from ..sync import run_sync
+from ..sync import SyncProgress, run_sync
 from .customers import resolve_customer
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
+from .progress import Progress, ProgressLine
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -28,7 +30,14 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
         print("sync: --limit must be a positive number of orders", file=sys.stderr)
         return EXIT_USAGE
     customer = resolve_customer(config, args.customer)
-    summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run)
+    progress = SyncProgress()
+
+    def where() -> Progress:
+        return Progress("sync", progress.done, progress.planned or None, progress.waiting_seconds())
+
+    with ProgressLine(where, unit="records", enabled=not (args.quiet or args.dry_run)):
+        summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run,
+                           progress=progress)
     if args.json:
         print_json(summary.to_dict())
     else:

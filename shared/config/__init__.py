@@ -12,6 +12,7 @@ _EXPORTS = {
     "normalise_name": "settings",
     "normalise_text": "settings",
     "redacted_database": "settings",
+    "PROVISION_TYPES": "settings",
     "DEFAULT_CONFIG_PATH": "loader",
     "load_config": "loader",
 }

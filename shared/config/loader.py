@@ -14,6 +14,7 @@ from typing import Any
 
 from ..common.errors import ConfigError
 from .settings import (
+    PROVISION_TYPES,
     Config,
     Customer,
     Environment,
@@ -143,7 +144,7 @@ class _Loader:
     def environment(self, name: str, raw: Any) -> Environment:
         key = f"environments.{name}"
         required = {"database", "orders_table", "lines_table", "board_id", "key_column", "item_columns"}
-        self.table(raw, key, required | {"subitem_columns"}, required)
+        self.table(raw, key, required | {"subitem_columns", "column_types"}, required)
         orders_table = self.text(raw["orders_table"], f"{key}.orders_table", _TABLE_NAME,
                                  "a plain table name")
         lines_table = self.text(raw["lines_table"], f"{key}.lines_table", _TABLE_NAME, "a plain table name")
@@ -157,7 +158,12 @@ class _Loader:
             if line_field not in LINE_FIELDS:
                 raise self.fail(f"{key}.subitem_columns.{line_field}",
                                 f"unknown line field (allowed: {', '.join(LINE_FIELDS)})")
+        column_types = self.column_types(raw.get("column_types", {}), f"{key}.column_types",
+                                         {key_column, *item_columns.values(), *subitem_columns.values()})
+        if column_types.get(key_column, "text") != "text":
+            raise self.fail(f"{key}.column_types.{key_column}", "the key column must be a text column")
         return Environment(
+            column_types=column_types,
             name=name,
             database=self.text(raw["database"], f"{key}.database"),
             orders_table=orders_table,
@@ -167,6 +173,18 @@ class _Loader:
             item_columns=item_columns,
             subitem_columns=subitem_columns,
         )
+
+    def column_types(self, raw: Any, key: str, mapped: set[str]) -> dict[str, str]:
+        """monday column id -> the type ``board provision`` creates it with; only mapped ids, known types."""
+        if not isinstance(raw, dict):
+            raise self.fail(key, "must be a table of monday column id = column type")
+        for column, kind in raw.items():
+            if column not in mapped:
+                raise self.fail(f"{key}.{column}", "is not a monday column this environment maps "
+                                                   "(key_column, item_columns or subitem_columns)")
+            if kind not in PROVISION_TYPES:
+                raise self.fail(f"{key}.{column}", f"must be one of {', '.join(PROVISION_TYPES)}")
+        return dict(raw)
 
     def mapping(self, raw: Any, key: str, reserved: dict[str, str]) -> dict[str, str]:
         if not isinstance(raw, dict):

@@ -26,6 +26,9 @@ STANDARD_ORDER_COLUMNS = frozenset((
 ))
 
 _SPACES = re.compile(r"\s+")
+# The monday column types ``board provision`` may create ([environments.<env>.column_types]).
+PROVISION_TYPES = ("text", "long_text", "numbers", "date", "status", "dropdown", "checkbox", "email", "link")
+
 # A password in an ODBC connection string: PWD=... or Password=..., braced ({...}, "}}" inside) or up to ";".
 _ODBC_SECRET = re.compile(r"(?i)\b(pwd|password)(\s*=\s*)(\{(?:[^}]|\}\})*\}|[^;]*)")
 
@@ -65,6 +68,7 @@ class Environment:
     key_column: str
     item_columns: Mapping[str, str]  # order column -> monday column id (items board)
     subitem_columns: Mapping[str, str]  # line field -> monday column id (subitems board)
+    column_types: Mapping[str, str] = field(default_factory=dict)  # monday column id -> type, for provision
 
     def __repr__(self) -> str:  # the database string may hold a password: never shown
         shown = {name: redacted_database(value) if name == "database" else value

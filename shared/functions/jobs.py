@@ -22,12 +22,10 @@ from . import batch_queue, inbox
 from .settings import app_settings, ordersync_config
 
 if TYPE_CHECKING:
-
     from ..excel import FileReport
     from ..sync import BatchMessage, ReconcileReport, RunSummary
 
 log = logging.getLogger(__name__)
-
 
 
 def plan_sync(*, past_due: bool = False) -> list[BatchMessage]:
@@ -38,13 +36,16 @@ def plan_sync(*, past_due: bool = False) -> list[BatchMessage]:
 
 
 def _plan_and_queue(reason: str) -> list[BatchMessage]:
-    from ..sync import plan_batches
+    from ..sync import PlanTick, plan_batches, recorded_run
 
     settings, config = app_settings(), ordersync_config()
-    with stage_run(PLAN, trigger=reason) as run:  # the messages carry this span's trace context
+    tick = PlanTick()
+    with stage_run(PLAN, trigger=reason) as run, recorded_run(config, "plan", "function", tick):
+        # the messages carry this span's trace context
         with open_store(config) as store:
             messages = plan_batches(config, store)
             run.record_backlog(*store.backlog())
+        tick.count(messages)
         run.record(orders=sum(len(message.record_uuids) for message in messages), batches=len(messages),
                    customers=sorted({message.customer for message in messages}),
                    claims=[message.claim_id for message in messages])
@@ -64,7 +65,7 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
     invocation succeeds, so the host deletes it instead of retrying it five times.
     """
     from ..monday import MondayClient
-    from ..sync import BatchMessage
+    from ..sync import BatchMessage, RunSummary, record_run
     from ..sync import sync_batch as sync_orders
 
     settings, config = app_settings(), ordersync_config()
@@ -78,6 +79,7 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
         return None
     where = (f"batch {message.claim_id} ({message.customer}, {len(message.record_uuids)} orders, "
              f"delivery {dequeue_count or 1})")
+    stopped = RunSummary()  # what the run history keeps of a batch that stopped before its summary
     with open_store(config) as store, event_scope(message_id=message_id, delivery=dequeue_count or 1):
         try:
             client = MondayClient(config, url=settings.monday_api_url, token=settings.monday_api_token)
@@ -86,7 +88,9 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
         except MondayError as exc:
             log.error("%s: monday failed as a whole (%s: %s); its orders stay pending and the host retries "
                       "the message", where, type(exc).__name__, exc)
+            record_run(config, "sync", "function", stopped.finish(), error=exc, store=store)
             raise
+        record_run(config, "sync", "function", summary, store=store)
     log.log(logging.INFO if summary.ok else logging.WARNING, "%s:\n%s", where, summary.render())
     return summary
 
@@ -123,8 +127,9 @@ def ingest_orders(blob_path: str, data: bytes, *, blob_properties: Mapping | Non
             report = ingest_file(config, store, data, name)
         run.record(outcome=report.outcome, customer=report.customers, content_hash=report.content_hash,
                    rows=report.rows, new=report.new, changed=report.changed, unchanged=report.unchanged,
-                   rejected=report.rejected, lines_new=report.lines_new, lines_changed=report.lines_changed,
-                   removed=report.lines_removed, reason=report.message)
+                   rejected=report.rejected, removed=report.removed, lines_new=report.lines_new,
+                   lines_changed=report.lines_changed, lines_removed=report.lines_removed,
+                   reason=report.message)
         rejected = report.outcome == REJECTED
         destination = settings.rejected_container if rejected else settings.archive_container
         filed = inbox.file_workbook(settings.storage.blob_service, container, name, data, destination,
@@ -147,13 +152,30 @@ def ingest_orders(blob_path: str, data: bytes, *, blob_properties: Mapping | Non
 
 
 def order_status() -> tuple[int, dict]:
-    """HTTP: (status code, body) — the store's counts as ``python -m shared status --json`` prints them."""
+    """HTTP: (status code, body) — ``python -m shared status --json`` with every error text reduced to its
+    kind and column (the texts may quote cell values; the operator's own terminal shows them in full)."""
+    from ..sync import status_report
+
     try:
-        with open_store(ordersync_config()) as store:
-            return 200, store.status()
+        config = ordersync_config()
+        with open_store(config) as store:
+            return 200, status_report(config, store, redact=True)
     except OrderSyncError as exc:  # messages of these types never carry secrets
         log.error("status: %s", exc)
         return 503, {"error": str(exc)}
+
+
+def status_page() -> tuple[int, str, str, dict[str, str]]:
+    """HTTP: (status code, mimetype, body, security headers) of the status page, with no order value beyond
+    business key, customer and state; 503 with the reason when the configuration or the store fails."""
+    from ..status_page import SECURITY_HEADERS, page_response
+
+    try:
+        code, content_type, body = page_response(ordersync_config())
+    except OrderSyncError as exc:  # the configuration: these messages never carry secrets
+        log.error("status page: %s", exc)
+        code, content_type, body = 503, "text/plain; charset=utf-8", f"status unavailable: {exc}\n"
+    return int(code), content_type.split(";")[0], body, dict(SECURITY_HEADERS)
 
 
 def _etag(blob_properties: Mapping | None) -> str | None:

@@ -23,6 +23,9 @@ _EXPORTS = {
     "clean_text": "shown_values",
     "read_board_schema": "client",
     "shows_value": "shown_values",
+    "ProvisionProblems": "provision",
+    "missing_columns": "provision",
+    "provision_text": "provision",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -41,6 +41,15 @@ class ComplexityBudget:
         self.opened_at: float | None = None  # when the first request after the tracked reset was sent
         self._lock = asyncio.Lock()
         self._settled = asyncio.Event()
+        self.paused_until = 0.0  # while requests wait for the budget (or a 429's retry time): until when
+
+    def pause(self, seconds: float) -> None:
+        """Requests wait ``seconds`` for the budget from now (what a progress line shows)."""
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+    def wait_left(self) -> float:
+        """Seconds requests still wait for monday's budget; 0 when nothing waits."""
+        return max(self.paused_until - self.clock(), 0.0)
 
     @property
     def reserved(self) -> float:
@@ -67,8 +76,10 @@ class ComplexityBudget:
                     return reservation
                 started = self.clock()
                 if not fresh:  # wait for the reset
+                    self.pause(self.reset_at - started + 0.01)
                     await asyncio.sleep(self.reset_at - started + 0.01)
                 else:  # a fresh window that in-flight reservations still cover: wait for one to settle
+                    self.pause(1.0)
                     self._settled.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._settled.wait(), timeout=1.0)

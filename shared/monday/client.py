@@ -136,6 +136,19 @@ class MondayClient:
                     await self._refresh_groups()
             return {title: self._groups[name_key(title)] for title in wanted}
 
+    async def create_column(self, board_id: str, column_id: str, title: str, column_type: str,
+                            defaults: str | None = None) -> str:
+        """Create one column with the id given (``board provision``); the board is read again afterwards."""
+        data = await self._transport.query("create_column", {
+            "board_id": board_id, "id": column_id, "title": title, "column_type": column_type,
+            "defaults": defaults}, write=True)
+        created = data.get("create_column") or {}
+        if created.get("id") != column_id:
+            raise MondayPermanentError(f"monday did not create column {column_id!r} on board {board_id}")
+        async with self._schema_lock:
+            self._schema = None
+        return column_id
+
     async def _refresh_groups(self) -> None:
         data = await self._transport.query("board_groups", {"board_ids": [self.board_id]})
         groups = [GroupInfo(str(g["id"]), str(g["title"]))

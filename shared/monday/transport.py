@@ -98,6 +98,8 @@ class Transport:
             if attempt:
                 self.stats.retries += 1
                 delay = problem.wait if problem.wait is not None else self.backoff(attempt)
+                if problem.kind in ("budget", "rate"):
+                    self.budget.pause(delay)
                 log.warning("monday %s: %s; retry %d/%d in %.1fs", operation, problem.message, attempt,
                             self.settings.max_retries, delay)
                 await asyncio.sleep(delay)

@@ -30,6 +30,7 @@ MUTATION_COSTS = {"create_item": 30_000, "create_subitem": 30_000, "create_group
 # How many elements a list field is assumed to return when its arguments do not say.
 _DEFAULT_FANOUT = {"boards": 25, "items": 25, "columns": 20, "column_values": 20, "groups": 10,
                    "subitems": 10}
+MUTATION_COSTS["create_column"] = 10_000  # board provision
 
 
 @dataclass

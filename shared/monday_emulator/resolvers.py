@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .api_errors import MondayApiError
+from .board_columns import create_column
 from .board_state import AccountState, Board, Column, Group, Item
 from .column_values import COLUMN_VALUE_TYPENAMES, EMPTY, StoredValue
 from .paging import CursorStore, group_items_page, items_by_column_values, items_page, next_items_page
@@ -157,6 +158,7 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Mutation", "complexity"): lambda _, info: info.context.complexity,
     ("Mutation", "create_group"): _mutation(lambda state, board_id, group_name, **_:
                                             state.create_group(board_id, group_name)),
+    ("Mutation", "create_column"): _mutation(create_column),
     ("Mutation", "create_item"): _mutation(_create_item),
     ("Mutation", "create_subitem"): _mutation(_create_subitem),
     ("Mutation", "change_multiple_column_values"): _mutation(_change_values),

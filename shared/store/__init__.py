@@ -17,6 +17,7 @@ _EXPORTS = {
     "OrderStore": "order_store",
     "REJECTED": "ingest_log",
     "RetryCounts": "retry",
+    "RunRecord": "runs",
     "check_column_name": "schema",
     "open_store": "order_store",
 }

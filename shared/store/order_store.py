@@ -15,6 +15,7 @@ the text compares the times.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ..config import Config
@@ -22,16 +23,20 @@ from .board_repairs import BoardRepairsMixin
 from .claims import ClaimsMixin
 from .group_locks import GroupLocksMixin
 from .ingest_writer import IngestMixin
+from .label_values import LabelValuesMixin
 from .migrations import SQL_ROOT, Tables
+from .overview import OverviewMixin
 from .retry import RetryMixin
+from .runs import RunsMixin
 from .sqlite import SqliteBackend, sqlite_path
 from .status import StatusMixin
 from .sync_state import SyncStateMixin
 from .write_back import WriteBackMixin
 
+log = logging.getLogger(__name__)
 
-class OrderStore(IngestMixin, StatusMixin, BoardRepairsMixin, RetryMixin, ClaimsMixin, WriteBackMixin,
-                 GroupLocksMixin, SyncStateMixin):
+class OrderStore(IngestMixin, StatusMixin, BoardRepairsMixin, RetryMixin, ClaimsMixin, LabelValuesMixin,
+                 OverviewMixin, WriteBackMixin, GroupLocksMixin, SyncStateMixin, RunsMixin):
     """Orders, lines and the ingest log of one environment.
 
     Methods that read or write define their work as a function of no arguments and hand it to
@@ -41,12 +46,18 @@ class OrderStore(IngestMixin, StatusMixin, BoardRepairsMixin, RetryMixin, Claims
     """
 
 
-def open_store(config: Config, *, auto_migrate: bool = True, migrations_root: Path = SQL_ROOT) -> OrderStore:
-    """The store ``[environments.*].database`` names. A SQLite file is created on first use and, with
-    ``auto_migrate``, brought to the current schema; SQL Server changes only through ``migrate()``."""
+def open_store(config: Config, *, auto_migrate: bool = True, migrations_root: Path = SQL_ROOT,
+               warn_if_new: bool = True) -> OrderStore:
+    """The store ``[environments.*].database`` names. A SQLite file is created on first use (with a warning
+    unless ``warn_if_new`` is false: a misspelt path would otherwise hide the real data behind an empty
+    database) and, with ``auto_migrate``, brought to the current schema; SQL Server changes only through
+    ``migrate()``."""
     database = config.environment.database
     path = sqlite_path(database)
     if path is not None:
+        if warn_if_new and not path.exists():
+            log.warning("created a new, empty SQLite database %s for environment %s; if your orders are "
+                        "elsewhere, check ORDERSYNC_DATABASE and --env", path, config.environment.name)
         store = OrderStore(SqliteBackend(path), Tables.of(config.environment), config.sync.max_attempts,
                            migrations_root)
         if auto_migrate:

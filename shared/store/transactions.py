@@ -37,6 +37,11 @@ class StoreTransactions:
     def kind(self) -> str:
         return self._backend.kind
 
+    @property
+    def location(self) -> str:
+        """Where the data lives, without credentials: the SQLite file, or server/database."""
+        return self._backend.describe()
+
     def __repr__(self) -> str:
         return f"OrderStore({self.kind}: {self._backend.describe()}, orders table {self.tables.orders})"
 

@@ -13,6 +13,11 @@ _EXPORTS = {
     "sync_batch": "engine",
     "BatchMessage": "planner",
     "plan_batches": "planner",
+    "PlanTick": "run_history",
+    "provision_board": "board_provision",
+    "SyncProgress": "progress",
+    "record_run": "run_history",
+    "recorded_run": "run_history",
     "RunSummary": "summary",
     "Drift": "drift",
     "DriftEntry": "drift",
@@ -20,6 +25,10 @@ _EXPORTS = {
     "ReconcileReport": "reconcile_report",
     "reconcile_board": "reconcile_run",
     "run_reconcile": "reconcile_run",
+    "FailureKind": "failure_text",
+    "failure_kind": "failure_text",
+    "redacted": "status",
+    "status_report": "status",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

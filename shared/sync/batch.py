@@ -26,6 +26,7 @@ from ..monday import (
     id_order,
 )
 from ..monday import SubitemDelete as SubitemDeleteRequest
+from .failure_text import IN_SUMMARY, with_excel_column
 from .group_moves import GroupMoves
 from .groups import GroupTitles
 from .order_archives import OrderArchives
@@ -38,6 +39,7 @@ from .plan import (
     plan_batch_work,
 )
 from .planner import retry_delay, utc_now
+from .progress import record_answered
 from .summary import FailedRecord, RunSummary
 
 if TYPE_CHECKING:
@@ -168,8 +170,8 @@ class BatchSync(GroupMoves, OrderArchives):
             self.missing_on_board(order.business_key, "item", result)
             return
         attempts, next_attempt = self.failure_schedule(order.sync_attempts)
-        self.store.order_failed(order.record_uuid, order.row_hash, _message(result), attempts, next_attempt,
-                                utc_now())
+        self.store.order_failed(order.record_uuid, order.row_hash, self.message(result), attempts,
+                                next_attempt, utc_now())
         self.record_failure(order.business_key, "item", result, attempts)
 
     # -- subitems --------------------------------------------------------------------------------------------
@@ -274,7 +276,8 @@ class BatchSync(GroupMoves, OrderArchives):
                 self.missing_on_board(order.business_key, "item", result)
             return
         attempts, next_attempt = self.failure_schedule(line.sync_attempts)
-        self.store.line_failed(line.line_uuid, line.qty, _message(result), attempts, next_attempt, utc_now())
+        self.store.line_failed(line.line_uuid, line.qty, self.message(result), attempts, next_attempt,
+                               utc_now())
         self.record_failure(self.orders[line.record_uuid].business_key, f"size {line.size_code}", result,
                             attempts)
 
@@ -298,9 +301,14 @@ class BatchSync(GroupMoves, OrderArchives):
 
     def record_failure(self, business_key: str, record: str, result: WriteResult, attempts: int) -> None:
         parked = is_parked(self.config.sync, "FAILED", attempts)
+        message = self.message(result)
         log.warning("%s %s failed (attempt %d%s): %s", business_key, record, attempts,
-                    ", parked" if parked else "", _message(result))
-        self.summary.add_failure(FailedRecord(business_key, record, _message(result), attempts, parked))
+                    ", parked" if parked else "", message, extra=IN_SUMMARY)
+        self.summary.add_failure(FailedRecord(business_key, record, message, attempts, parked))
+
+    def message(self, result: WriteResult) -> str:
+        """What failed, with the Excel column named beside the monday column id."""
+        return with_excel_column(self.config, _message(result))
 
     @staticmethod
     async def send(write: Callable[..., Awaitable[list[WriteResult]]], requests: Sequence,
@@ -319,11 +327,13 @@ class BatchSync(GroupMoves, OrderArchives):
         def save(result: WriteResult) -> None:
             saved.add(result.ref)
             (on_success if result.ok else on_failure)(result)
+            record_answered(result.ok)
 
         results = await write(requests, on_result=save)
         for result in results:
             if result.ref not in saved:
                 on_failure(result)
+                record_answered(False)
 
 
 async def all_done(*steps: Awaitable[None]) -> None:

@@ -14,6 +14,7 @@ not raised: the store remembers until when it is spent, and nothing is planned o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Collection
@@ -27,6 +28,8 @@ from ..store import open_store
 from ..telemetry import SYNC_BATCH, annotate, stage_run
 from .batch import BatchSync, all_done
 from .planner import BatchMessage, plan_batches, preview_batches, utc_now
+from .progress import SyncProgress
+from .run_history import recorded_run
 from .summary import RunSummary
 
 if TYPE_CHECKING:
@@ -119,17 +122,22 @@ def _release_claim(store: OrderStore, token: str, message: BatchMessage, taken: 
 
 
 def run_sync(config: Config, *, customer: str | None = None, limit: int | None = None, dry_run: bool = False,
-             url: str | None = None, token: str | None = None) -> RunSummary:
+             url: str | None = None, token: str | None = None, source: str = "cli",
+             progress: SyncProgress | None = None) -> RunSummary:
     """Plan and sync all pending work in this process (the CLI ``sync``, the demo and the tests).
 
-    ``url`` / ``token`` default to $MONDAY_API_URL / $MONDAY_API_TOKEN (see :class:`MondayClient`).
+    ``url`` / ``token`` default to $MONDAY_API_URL / $MONDAY_API_TOKEN (see :class:`MondayClient`). The run
+    is recorded in the run history as coming from ``source`` (a dry run, which writes nothing, is not).
+    ``progress``, when given, counts the records planned and answered as the run goes (another thread may
+    read it).
     """
-    return asyncio.run(_run_sync(config, customer, limit, dry_run, url, token))
+    summary = RunSummary(dry_run=dry_run)
+    with recorded_run(config, "sync", source, summary, record=not dry_run):
+        return asyncio.run(_run_sync(config, customer, limit, dry_run, url, token, summary, progress))
 
 
 async def _run_sync(config: Config, customer: str | None, limit: int | None, dry_run: bool, url: str | None,
-                    token: str | None) -> RunSummary:
-    summary = RunSummary(dry_run=dry_run)
+                    token: str | None, summary: RunSummary, progress: SyncProgress | None) -> RunSummary:
     with open_store(config) as store:
         store.migrate()
         summary.daily_limit_until = store.daily_limit_until(utc_now())
@@ -138,7 +146,7 @@ async def _run_sync(config: Config, customer: str | None, limit: int | None, dry
         async with MondayClient(config, url=url, token=token) as client:
             try:
                 await sync_pending(config, store, client, summary, customer=customer, limit=limit,
-                                   dry_run=dry_run)
+                                   dry_run=dry_run, progress=progress)
             finally:  # the client's totals: batches that ran side by side saw each other's requests
                 summary.requests, summary.complexity, summary.rate_limited = _client_counts(client)
     return summary.finish()
@@ -146,20 +154,27 @@ async def _run_sync(config: Config, customer: str | None, limit: int | None, dry
 
 async def sync_pending(config: Config, store: OrderStore, client: MondayClient, summary: RunSummary, *,
                        customer: str | None = None, limit: int | None = None, dry_run: bool = False,
-                       only: Collection[str] | None = None) -> RunSummary:
+                       only: Collection[str] | None = None, progress: SyncProgress | None = None
+                       ) -> RunSummary:
     """Plan and sync the pending work (``only``: of these orders) with this client, batches side by side;
-    what was deleted on the board meanwhile is made again in one more round."""
+    what was deleted on the board meanwhile is made again in one more round. ``progress`` counts the records
+    planned and answered."""
     plan = preview_batches if dry_run else plan_batches
-    messages = plan(config, store, customer=customer, limit=limit, only=only)
     lanes = asyncio.Semaphore(BATCHES_AT_ONCE)
 
     async def one(message: BatchMessage) -> None:
         async with lanes:
             summary.merge(await sync_batch(config, store, client, message, dry_run=dry_run))
 
-    await all_done(*(one(message) for message in messages))
-    if summary.missing_on_board and not dry_run:  # make what was deleted on the board again
-        await all_done(*(one(message) for message in plan(config, store, customer=customer, only=only)))
+    async def round_of(messages: list[BatchMessage]) -> None:
+        if progress is not None:
+            progress.add_planned(config, store, messages)
+        await all_done(*(one(message) for message in messages))
+
+    with progress.running(client) if progress else contextlib.nullcontext():
+        await round_of(plan(config, store, customer=customer, limit=limit, only=only))
+        if summary.missing_on_board and not dry_run:  # make what was deleted on the board again
+            await round_of(plan(config, store, customer=customer, only=only))
     return summary
 
 

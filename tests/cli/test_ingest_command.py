@@ -33,6 +33,12 @@ def config():
     return load_config(DEFAULT_CONFIG)
 
 
+def new_database_warning(path: Path) -> str:
+    """The one line on stderr when a command creates the SQLite file (a misspelt path would hide the data)."""
+    return (f"warning: created a new, empty SQLite database {path} for environment development; if your "
+            f"orders are elsewhere, check ORDERSYNC_DATABASE and --env\n")
+
+
 def run(capsys, *argv) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
@@ -91,7 +97,7 @@ def table_contents(path: Path, config) -> tuple[dict, dict]:
 
 def test_acceptance_1_samples_ingest_then_status_then_duplicates(database, capsys, config):
     code, out, err = run(capsys, "ingest", *map(str, SAMPLES), "--json")
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, new_database_warning(database))
     report = json.loads(out)
     assert [f["outcome"] for f in report["files"]] == ["accepted"] * len(SAMPLES)
 
@@ -184,7 +190,7 @@ def test_exit_codes_and_human_output(database, capsys, tmp_path):
     empty = tmp_path / "empty.xlsx"
     empty.write_bytes(b"")
     code, out, err = run(capsys, "ingest", str(SAMPLES[0]), str(empty))
-    assert code == 1 and err == ""
+    assert code == 1 and err == new_database_warning(database)
     assert f"{SAMPLES[0].name}: accepted" in out
     assert "empty.xlsx: rejected\n  The file is empty (0 bytes).\n" in out
     assert "total: 2 file(s): 1 accepted, 1 rejected, 0 duplicate" in out

@@ -34,7 +34,7 @@ def test_db_migrate_applies_then_reports_up_to_date(config_path, tmp_path, capsy
     assert capsys.readouterr().out == f"schema is up to date (version {MIGRATIONS[-1]})\n"
 
 
-def test_status_json_and_table(config_path, capsys):
+def test_status_json_and_table(config_path, tmp_path, capsys):
     with open_store(load_config(config_path)) as store:
         values = {"AAG ORDER NUMBER": "A1", "CUSTOMER NAME": "GREYSON"}
         order = IncomingOrder("A1|AIR|S1", "GREYSON", values, {"S": 2, "M": 1}, "h" * 64, 2)
@@ -47,11 +47,16 @@ def test_status_json_and_table(config_path, capsys):
     assert status["orders"]["NEW"] == 1 and status["lines"]["NEW"] == 2
     assert [(entry["file_name"], entry["outcome"]) for entry in status["ingests"]] == [
         ("broken.xlsx", "rejected"), ("week 1.xlsx", "accepted")]
-    assert "orders.db" not in json.dumps(status)  # kind only, never the connection string
+    # where it works, never a credential: the SQLite file here, server/database on SQL Server
+    assert status["environment"] == "development" and status["board_id"] == "9609317401"
+    assert status["database_location"] == str(tmp_path / "data" / "orders.db")
+    assert status["runs"] == []
 
     assert main(["--config", str(config_path), "status"]) == 0
     text = capsys.readouterr().out
-    assert f"database: sqlite, schema {MIGRATIONS[-1]}" in text
+    assert f"environment: development ({config_path})" in text
+    assert f"database: sqlite {tmp_path / 'data' / 'orders.db'}, schema {MIGRATIONS[-1]}" in text
+    assert "board: 9609317401\n" in text and "last runs: none" in text
     assert "orders: NEW 1  CHANGED 0  CLAIMED 0  SYNCED 0  FAILED 0  REMOVED 0  ARCHIVED 0  (1 in all)" in (
         text)
     assert "pending: 1 orders to sync, 0 to archive, 0 parked" in text

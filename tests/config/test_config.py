@@ -121,6 +121,13 @@ def test_environment_variables_choose_environment_and_database(tmp_path, monkeyp
         ("create_labels_if_missing = []", 'create_labels_if_missing = ["status_nope"]',
          "sync.create_labels_if_missing", "not a monday column"),
         ('group_name = "{CUSTOMER NAME}', 'group_name = "{CUSTOMER NAME', "orders.group_name", "unbalanced"),
+        # board provision's column types: only mapped columns, only types it can create, a text key column
+        ("[sync]", '[environments.development.column_types]\nnotes_x = "text"\n\n[sync]',
+         "environments.development.column_types.notes_x", "is not a monday column this environment maps"),
+        ("[sync]", '[environments.development.column_types]\nnumbers_total_qty = "mirror"\n\n[sync]',
+         "environments.development.column_types.numbers_total_qty", "must be one of text, long_text"),
+        ("[sync]", '[environments.development.column_types]\ntext_sync_key = "numbers"\n\n[sync]',
+         "environments.development.column_types.text_sync_key", "the key column must be a text column"),
     ],
 )
 def test_broken_config_names_file_and_key(tmp_path, old, new, key, message):

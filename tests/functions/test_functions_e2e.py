@@ -162,6 +162,13 @@ def orders_in_sql(storage: Storage) -> dict[str, tuple]:
 
 # -- workbooks ---------------------------------------------------------------------------------------------
 
+def runs_in_sql(storage: Storage) -> list[dict]:
+    """The run history, oldest first, read directly."""
+    with sqlite3.connect(storage.database) as connection:
+        connection.row_factory = sqlite3.Row
+        return [dict(row) for row in connection.execute("SELECT * FROM ORDER_LIST_V2_RUNS ORDER BY run_id")]
+
+
 def header_only_workbook(path: Path) -> bytes:
     """A real xlsx whose header lacks the required AAG ORDER NUMBER column."""
     book = openpyxl.Workbook()
@@ -362,6 +369,13 @@ def test_acceptance_1_a_workbook_in_the_inbox_ends_on_the_board(functions, stora
     assert len(lines) == sum(len(order.sizes) for order in expected.values()) == len(subitem_ids)
     assert {state for state, _ in lines} == {"SYNCED"}
     assert {subitem_id for _, subitem_id in lines} == subitem_ids
+    # the run history: the timer's plan tick, then one sync per batch message
+    plan, *syncs = runs_in_sql(storage)
+    assert (plan["kind"], plan["source"], plan["outcome"], plan["orders"]) == ("plan", "function", "ok", 110)
+    assert json.loads(plan["counts"])["batches"] == len(batches)
+    assert [(run["kind"], run["source"], run["outcome"]) for run in syncs] == [
+        ("sync", "function", "ok")] * len(batches)
+    assert sum(run["records_written"] for run in syncs) == 110 + len(lines)
 
 
 @pytest.mark.parametrize("outage, error", [("monday answers 500 to everything", MondayTransientError),
@@ -383,6 +397,9 @@ def test_a_systemic_failure_raises_for_a_retry_and_leaves_the_orders_pending(
 
     with pytest.raises(error):
         asyncio.run(functions["sync_batch"](message))
+    stopped = runs_in_sql(storage)[-1]  # recorded before the host retries: outcome error, and why
+    assert (stopped["kind"], stopped["source"], stopped["outcome"]) == ("sync", "function", "error")
+    assert stopped["error"].startswith(error.__name__ + ": ") and "revoked-token" not in stopped["error"]
 
     in_sql = {record[0]: record[1:] for record in orders_in_sql(storage).values()}
     assert {in_sql[uuid_] for uuid_ in batch.record_uuids} == {("NEW", None, 0, None)}  # pending, unclaimed

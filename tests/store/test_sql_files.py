@@ -24,7 +24,9 @@ def test_every_version_exists_in_both_flavours():
     tsql_versions = [migration.name for migration in load_migrations(SQL_ROOT / "tsql")]
     assert sqlite_versions == tsql_versions
     assert sqlite_versions[0] == "001_initial"
-    assert [name[:3] for name in sqlite_versions] == [f"{n:03d}" for n in range(1, len(sqlite_versions) + 1)]
+    # Numbers rise and never repeat; one may be missing on a branch while another engineer's version holds it.
+    numbers = [int(name[:3]) for name in sqlite_versions]
+    assert numbers == sorted(set(numbers))
 
 
 @pytest.mark.parametrize("path", TSQL_FILES, ids=lambda path: path.name)

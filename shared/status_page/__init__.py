@@ -1,0 +1,17 @@
+"""The status page: one self-contained HTML page (inline CSS and SVG, no script) for the people who run
+ordersync — orders per customer by state, what waits (pending, failed, parked) and why, the last runs with
+their speed, the last ingests. It shows no order value beyond business key, customer and state. Served by the
+``status_page`` HTTP function and locally by ``python -m shared serve``.
+"""
+
+from ..common.exports import lazy_exports
+
+_EXPORTS = {
+    "page_data": "page_data",
+    "render_page": "render",
+    "StatusPageServer": "server",
+    "page_response": "server",
+    "SECURITY_HEADERS": "render",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

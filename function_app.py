@@ -33,8 +33,9 @@ def plan_sync(timer: func.TimerRequest, context: func.Context = None) -> None:
 
 
 @app.timer_trigger(arg_name="timer", schedule=settings.reconcile_schedule, run_on_startup=False)
-async def reconcile_board(timer: func.TimerRequest) -> None:
-    await jobs.reconcile_board(past_due=timer.past_due)
+async def reconcile_board(timer: func.TimerRequest, context: func.Context = None) -> None:
+    with host_invocation(context):
+        await jobs.reconcile_board(past_due=timer.past_due)
 
 
 @app.queue_trigger(arg_name="message", queue_name=settings.sync_queue, connection=STORAGE_SETTING)

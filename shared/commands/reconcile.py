@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from ..config import Config
-from ..sync import run_reconcile
+from ..sync import SyncProgress, run_reconcile
 from .customers import resolve_customer
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
+from .progress import Progress, ProgressLine
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -23,7 +24,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
     if monday_token_missing("reconcile"):
         return EXIT_USAGE
-    report = run_reconcile(config, customer=resolve_customer(config, args.customer), repair_drift=args.repair)
+    customer = resolve_customer(config, args.customer)
+    progress = SyncProgress()
+
+    def where() -> Progress:
+        return Progress("reconcile", progress.done, progress.planned or None, progress.waiting_seconds())
+
+    with ProgressLine(where, unit="records", enabled=not args.quiet):
+        report = run_reconcile(config, customer=customer, repair_drift=args.repair, progress=progress)
     if args.json:
         print_json(report.to_dict())
     else:

@@ -108,7 +108,7 @@ async def reconcile_board(*, past_due: bool = False) -> ReconcileReport:
     client = MondayClient(config, url=settings.monday_api_url, token=settings.monday_api_token)
     with open_store(config) as store:
         async with client:
-            report = await reconcile(config, store, client, repair_drift=True, sync=False)
+            report = await reconcile(config, store, client, repair_drift=True, sync=False, source="function")
     if report.queued_orders:
         _plan_and_queue("after reconcile")
     level = logging.INFO if not report.found.total else logging.WARNING if report.ok else logging.ERROR

@@ -46,6 +46,17 @@ class ReconcileReport:
             "requests": self.requests, "complexity": self.complexity,
         }
 
+    def dimensions(self) -> dict[str, int | str | bool]:
+        """Flat counts for the ``ordersync.reconcile`` event: outcome, drift and repairs per kind."""
+        written = self.sync.records_written if self.sync else 0
+        return {"outcome": "ok" if self.ok else "failed", "result": self.result, "repair": self.repair,
+                "missing_on_board": self.found.counts.get("missing_items", 0), "drift": self.found.total,
+                **{f"drift_{kind}": n for kind, n in self.found.counts.items()},
+                **{f"repaired_{kind}": n for kind, n in self.repaired.items()},
+                "unrepaired": len(self.unrepaired), "queued_orders": self.queued_orders,
+                "records_written": written, "passes": self.passes, "requests": self.requests,
+                "complexity": self.complexity}
+
     def render(self) -> str:
         found = self.found
         customer = f", customer {self.customer}" if self.customer else ""

@@ -12,6 +12,7 @@ check afterwards.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -19,12 +20,15 @@ from ..common.records import LineState, OrderState
 from ..config import Config
 from ..monday import BoardSchema, MondayClient
 from ..store import open_store
+from ..telemetry import RECONCILE, stage_run
 from .drift import KINDS, ORPHAN_ITEMS, Drift, DriftEntry
 from .engine import sync_pending
 from .planner import utc_now
+from .progress import SyncProgress
 from .reconcile import compare_board
 from .reconcile_repair import RepairActions, repair
 from .reconcile_report import ReconcileReport
+from .run_history import record_run
 from .summary import RunSummary
 
 if TYPE_CHECKING:
@@ -35,15 +39,33 @@ _DONE_STATES = frozenset({OrderState.SYNCED, OrderState.ARCHIVED})
 
 
 async def reconcile_board(config: Config, store: OrderStore, client: MondayClient, *,
-                          customer: str | None = None, repair_drift: bool = False,
-                          sync: bool = True) -> ReconcileReport:
+                          customer: str | None = None, repair_drift: bool = False, sync: bool = True,
+                          source: str = "cli", progress: SyncProgress | None = None) -> ReconcileReport:
     """Compare the board with the store; with ``repair_drift``, repair: with ``sync``, sync what was marked
-    and compare again until the board is exact; without, leave the marked orders to the regular sync."""
+    and compare again until the board is exact; without, leave the marked orders to the regular sync.
+
+    The run is one ``ordersync.reconcile`` event and one row of the run history (from ``source``), also when
+    it stops early; ``progress`` counts the records its sync writes."""
+    started = time.time()
+    with stage_run(RECONCILE, customer=customer or "", repair=repair_drift) as run:
+        try:
+            report = await _reconcile(config, store, client, customer, repair_drift, sync, progress)
+        except BaseException as exc:
+            record_run(config, "reconcile", source, {"started_at": started}, error=exc, store=store)
+            raise
+        run.record(**report.dimensions())
+    record_run(config, "reconcile", source, {**report.to_dict(), **report.dimensions(), "started_at": started,
+                                             "ok": report.ok}, store=store)
+    return report
+
+
+async def _reconcile(config: Config, store: OrderStore, client: MondayClient, customer: str | None,
+                     repair_drift: bool, sync: bool, progress: SyncProgress | None) -> ReconcileReport:
     schema = await client.board_schema()
     drift, rows = await _observe(config, store, client, schema, customer)
     report = ReconcileReport(config.environment.board_id, customer, repair_drift, drift)
     if repair_drift and sync:
-        await _repair_and_sync(config, store, client, schema, report, rows)
+        await _repair_and_sync(config, store, client, schema, report, rows, progress)
     elif repair_drift:
         await _repair_once(config, store, client, report)
     report.requests, report.complexity = client.stats.requests, client.stats.complexity_spent
@@ -51,14 +73,15 @@ async def reconcile_board(config: Config, store: OrderStore, client: MondayClien
 
 
 def run_reconcile(config: Config, *, customer: str | None = None, repair_drift: bool = False,
-                  url: str | None = None, token: str | None = None) -> ReconcileReport:
+                  url: str | None = None, token: str | None = None,
+                  progress: SyncProgress | None = None) -> ReconcileReport:
     """The CLI's reconcile: its own store and client; a repair syncs what it marked and checks the board."""
     async def run() -> ReconcileReport:
         with open_store(config) as store:
             store.migrate()
             async with MondayClient(config, url=url, token=token) as client:
                 return await reconcile_board(config, store, client, customer=customer,
-                                             repair_drift=repair_drift)
+                                             repair_drift=repair_drift, progress=progress)
 
     return asyncio.run(run())
 
@@ -83,7 +106,7 @@ async def _repair_once(config: Config, store: OrderStore, client: MondayClient,
 
 
 async def _repair_and_sync(config: Config, store: OrderStore, client: MondayClient, schema: BoardSchema,
-                           report: ReconcileReport, rows: MirrorRows) -> None:
+                           report: ReconcileReport, rows: MirrorRows, progress: SyncProgress | None) -> None:
     actions, summary = RepairActions(), RunSummary()
     current, attempted = report.found, set()
     for _ in range(MAX_PASSES):
@@ -99,7 +122,7 @@ async def _repair_and_sync(config: Config, store: OrderStore, client: MondayClie
             stats = client.stats
             before = (stats.requests, stats.complexity_spent, stats.http_429)
             await sync_pending(config, store, client, summary, customer=report.customer,
-                               only=step.marked_orders)
+                               only=step.marked_orders, progress=progress)
             summary.requests += stats.requests - before[0]
             summary.complexity += stats.complexity_spent - before[1]
             summary.rate_limited += stats.http_429 - before[2]

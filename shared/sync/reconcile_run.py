@@ -19,6 +19,7 @@ from ..common.records import LineState, OrderState
 from ..config import Config
 from ..monday import BoardSchema, MondayClient
 from ..store import open_store
+from ..store.off_loop import AsyncStore
 from .drift import KINDS, ORPHAN_ITEMS, Drift, DriftEntry
 from .engine import sync_pending
 from .planner import utc_now
@@ -34,11 +35,12 @@ MAX_PASSES = 3
 _DONE_STATES = frozenset({OrderState.SYNCED, OrderState.ARCHIVED})
 
 
-async def reconcile_board(config: Config, store: OrderStore, client: MondayClient, *,
+async def reconcile_board(config: Config, store: OrderStore | AsyncStore, client: MondayClient, *,
                           customer: str | None = None, repair_drift: bool = False,
                           sync: bool = True) -> ReconcileReport:
     """Compare the board with the store; with ``repair_drift``, repair: with ``sync``, sync what was marked
     and compare again until the board is exact; without, leave the marked orders to the regular sync."""
+    store = AsyncStore.of(store)  # its calls run off the event loop
     schema = await client.board_schema()
     drift, rows = await _observe(config, store, client, schema, customer)
     report = ReconcileReport(config.environment.board_id, customer, repair_drift, drift)
@@ -63,16 +65,16 @@ def run_reconcile(config: Config, *, customer: str | None = None, repair_drift: 
     return asyncio.run(run())
 
 
-async def _observe(config: Config, store: OrderStore, client: MondayClient, schema: BoardSchema,
+async def _observe(config: Config, store: AsyncStore, client: MondayClient, schema: BoardSchema,
                    customer: str | None) -> tuple[Drift, MirrorRows]:
     # The store first: an order a worker finishes in between is then compared as pending, never as missing.
-    rows = store.mirror_rows(utc_now())
+    rows = await store.mirror_rows(utc_now())
     snapshot = await client.board_snapshot()
     return compare_board(config, schema, snapshot, rows.orders, rows.lines, held=rows.held,
                          customer=customer), rows
 
 
-async def _repair_once(config: Config, store: OrderStore, client: MondayClient,
+async def _repair_once(config: Config, store: AsyncStore, client: MondayClient,
                        report: ReconcileReport) -> None:
     todo = [entry for entry in report.found.entries if entry.kind != ORPHAN_ITEMS]
     actions = await repair(config, store, client, todo) if todo else RepairActions()
@@ -82,7 +84,7 @@ async def _repair_once(config: Config, store: OrderStore, client: MondayClient,
     _count_repaired(report, actions)
 
 
-async def _repair_and_sync(config: Config, store: OrderStore, client: MondayClient, schema: BoardSchema,
+async def _repair_and_sync(config: Config, store: AsyncStore, client: MondayClient, schema: BoardSchema,
                            report: ReconcileReport, rows: MirrorRows) -> None:
     actions, summary = RepairActions(), RunSummary()
     current, attempted = report.found, set()

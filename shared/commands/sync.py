@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..common.errors import Interrupted
 from ..config import Config
 from ..store import open_store
 from ..sync import run_sync
+from ..sync.interrupts import EXIT_INTERRUPTED
 from .customers import resolve_customer
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
+from .status import print_claims
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -28,14 +31,22 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
         print("sync: --limit must be a positive number of orders", file=sys.stderr)
         return EXIT_USAGE
     customer = resolve_customer(config, args.customer)
-    summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run)
+    try:
+        summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run)
+    except Interrupted as exc:  # Ctrl-C / SIGTERM: one line, no traceback
+        print(f"sync: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if args.json:
         print_json(summary.to_dict())
     else:
         print(summary.render())
         with open_store(config) as store:
-            parked = store.status()["parked"]
-        if parked:  # not taken by this run, so not in its result: still worth saying
-            print(f"note: {parked} parked orders wait for a person: fix the cause, then "
+            status = store.status()
+        if status["parked"]:  # not taken by this run, so not in its result: still worth saying
+            print(f"note: {status['parked']} parked orders wait for a person: fix the cause, then "
                   f"`python -m shared retry --order KEY` (or --customer NAME, --all)")
+        if status["claimed"]["orders"]:  # another sync holds them (or held them, and died): say until when
+            print(f"note: {status['claimed']['orders']} orders are claimed by another sync and were left to "
+                  f"it; a sync that stopped frees them within its lease ({config.sync.lease_seconds} s):")
+            print_claims(status["claimed"])
     return EXIT_OK if summary.ok else EXIT_PROBLEM

@@ -15,7 +15,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -34,6 +33,7 @@ from ..sync.mirror import (
     fifty_orders,
     lines_in_store,
     orders_in_store,
+    wait_until,
     write_order_list,
 )
 
@@ -65,13 +65,6 @@ def start_sync(config) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "shared", "--config", str(config.path), "sync"], cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-
-
-def wait_until(condition, seconds: float = GENEROUS) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "it never happened"
-        time.sleep(0.02)
 
 
 def claims(config) -> set:

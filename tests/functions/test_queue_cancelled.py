@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import time
 
 import pytest
 
@@ -19,6 +18,7 @@ from shared.monday_emulator import run_emulator_in_thread
 from shared.sync import BatchMessage
 
 from ..azurite import app_environment, azurite  # noqa: F401
+from ..sync.mirror import wait_until
 from . import test_functions_e2e as e2e
 from .test_function_app import indexed  # noqa: F401
 from .test_functions_e2e import (
@@ -38,13 +38,6 @@ pytestmark = pytest.mark.azurite
 def functions(indexed, storage):  # noqa: F811
     """The app's functions as the worker indexes them, with this test's storage settings."""
     return {name: function.get_user_function() for name, function in indexed().items()}
-
-
-def wait_until(condition, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "it never happened"
-        time.sleep(0.02)
 
 
 def line_states(storage, record_uuids) -> set[str]:

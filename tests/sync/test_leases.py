@@ -13,12 +13,10 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from datetime import timedelta
 
 from shared.excel import ingest_files
 from shared.monday import MondayClient
 from shared.store import open_store
-from shared.store.timestamps import timestamp_text
 from shared.sync import run_sync, sync_batch
 from shared.sync.planner import plan_batches, preview_batches, utc_now
 
@@ -29,6 +27,8 @@ from .mirror import (
     fifty_orders,
     orders_in_store,
     sync_config,
+    take_over,
+    wait_until,
     write_order_list,
 )
 
@@ -44,13 +44,6 @@ async def sync_and_look_around(config, url, message):
     return summary, asyncio.all_tasks() - {asyncio.current_task()}
 
 
-def wait_for(condition, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "it never happened"
-        time.sleep(0.01)
-
-
 def test_a_batch_outliving_its_lease_keeps_its_orders_and_its_heartbeat_ends_with_it(tmp_path, emulator):
     config = sync_config(tmp_path, lease_seconds=LEASE_SECONDS)
     ingest_files(config, [write_order_list(tmp_path / "greyson.xlsx", fifty_orders()[:3])])
@@ -60,7 +53,7 @@ def test_a_batch_outliving_its_lease_keeps_its_orders_and_its_heartbeat_ends_wit
     seen: list[tuple[set, list]] = []  # (claims on the orders, what another planner would take) in that time
 
     def another_planner_looks() -> None:
-        wait_for(lambda: slow_create.fired)
+        wait_until(lambda: slow_create.fired)
         time.sleep(1.5 * LEASE_SECONDS)  # the lease taken with the batch has ended by now, unless renewed
         with open_store(config) as other:
             for _ in range(5):
@@ -95,11 +88,8 @@ def test_a_lease_another_worker_took_over_stops_the_batch_and_leaves_the_orders_
 
     def another_worker_takes_over() -> None:
         """The lease lapsed (a stalled worker) and another worker's planner claimed the orders."""
-        wait_for(lambda: slow_create.fired)
-        with open_store(config) as other:
-            until = timestamp_text(utc_now() + timedelta(minutes=15))
-            other.run_in_transaction(lambda: other.execute(
-                f"UPDATE {other.orders_table} SET claim_id = ?, claimed_until = ?", (OTHER_WORKER, until)))
+        wait_until(lambda: slow_create.fired)
+        take_over(config, OTHER_WORKER)
 
     taker = threading.Thread(target=another_worker_takes_over)
     taker.start()

@@ -36,6 +36,9 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
     except Interrupted as exc:  # Ctrl-C / SIGTERM: one line, no traceback
         print(f"sync: {exc}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # Ctrl-C before the run held anything (or after it let go of everything)
+        print("sync: interrupted (SIGINT); no orders were claimed", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if args.json:
         print_json(summary.to_dict())
     else:

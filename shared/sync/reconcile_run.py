@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 from ..common.records import LineState, OrderState
 from ..config import Config
 from ..monday import BoardSchema, MondayClient
-from ..store import open_store
-from ..store.off_loop import AsyncStore
+from ..store.off_loop import AsyncStore, store_off_loop
 from .drift import KINDS, ORPHAN_ITEMS, Drift, DriftEntry
 from .engine import sync_pending
 from .planner import utc_now
@@ -56,11 +55,9 @@ def run_reconcile(config: Config, *, customer: str | None = None, repair_drift: 
                   url: str | None = None, token: str | None = None) -> ReconcileReport:
     """The CLI's reconcile: its own store and client; a repair syncs what it marked and checks the board."""
     async def run() -> ReconcileReport:
-        with open_store(config) as store:
-            store.migrate()
-            async with MondayClient(config, url=url, token=token) as client:
-                return await reconcile_board(config, store, client, customer=customer,
-                                             repair_drift=repair_drift)
+        async with store_off_loop(config) as store, MondayClient(config, url=url, token=token) as client:
+            await store.migrate()
+            return await reconcile_board(config, store, client, customer=customer, repair_drift=repair_drift)
 
     return asyncio.run(run())
 

@@ -118,7 +118,7 @@ def test_a_sync_killed_outright_frees_its_orders_when_its_lease_ends(cli, capsys
     def next_sync_took_them() -> bool:  # as a person would: run sync again until it takes the orders
         run("sync")
         capsys.readouterr()
-        return {order["sync_state"] for order in orders_in_store(config).values()} == {"SYNCED"}
+        return {line["sync_state"] for line in lines_in_store(config)} == {"SYNCED"}  # the sizes it left
 
     wait_until(next_sync_took_them)  # within one lease here (a minute by default), never the 15-minute claim
     assert claims(config) == {None}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import UTC, datetime
 
 from ..config import Config
 from ..store import RunRecord, open_store
@@ -44,6 +45,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         print(f"monday: the daily call limit is spent; sync paused until {status['daily_limit_until']}")
     print(f"pending: {status['pending']} orders to sync, {status['to_archive']} to archive, "
           f"{status['parked']} parked (`retry` makes them due again)")
+    print_claims(status["claimed"])
     failed, ingests, runs = status["failed_orders"], status["ingests"], status["runs"]
     print(f"failed orders: {len(failed) or 'none'}")
     if failed:
@@ -69,3 +71,21 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         print_runs([RunRecord(**{k: v for k, v in run.items() if k != "records_per_second"}) for run in runs],
                    failures_shown=FAILURES_SHOWN_PER_RUN)
     return EXIT_OK
+
+
+def print_claims(claimed: dict, now: datetime | None = None) -> None:
+    """The orders syncs hold now, per claim, and when they free unless the holder renews its lease."""
+    if not claimed["orders"]:
+        print("claimed: none")
+        return
+    now = now or datetime.now(UTC)
+    print(f"claimed: {claimed['orders']} orders under {len(claimed['claims'])} claims; free by "
+          f"{_when(claimed['frees_by'], now)} unless a live sync renews its lease")
+    print_table(("CLAIM", "ORDERS", "CUSTOMERS", "FREE AT"),
+                [(c["claim_id"], c["orders"], ", ".join(c["customers"]), _when(c["claimed_until"], now))
+                 for c in claimed["claims"]])
+
+
+def _when(moment: str, now: datetime) -> str:
+    at = datetime.fromisoformat(moment)
+    return f"{at:%Y-%m-%d %H:%M:%S} UTC (in {max(0, round((at - now).total_seconds()))} s)"

@@ -6,12 +6,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..common.errors import Interrupted
 from ..config import Config
 from ..store import open_store
 from ..sync import SyncProgress, run_sync
+from ..sync.interrupts import EXIT_INTERRUPTED
 from .customers import resolve_customer
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
 from .progress import Progress, ProgressLine
+from .status import print_claims
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -35,16 +38,27 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
     def where() -> Progress:
         return Progress("sync", progress.done, progress.planned or None, progress.waiting_seconds())
 
-    with ProgressLine(where, unit="records", enabled=not (args.quiet or args.dry_run)):
-        summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run,
-                           progress=progress)
+    try:
+        with ProgressLine(where, unit="records", enabled=not (args.quiet or args.dry_run)):
+            summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run,
+                               progress=progress)
+    except Interrupted as exc:  # Ctrl-C / SIGTERM: one line, no traceback
+        print(f"sync: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # Ctrl-C before the run held anything (or after it let go of everything)
+        print("sync: interrupted (SIGINT); no orders were claimed", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if args.json:
         print_json(summary.to_dict())
     else:
         print(summary.render())
         with open_store(config) as store:
-            parked = store.status()["parked"]
-        if parked:  # not taken by this run, so not in its result: still worth saying
-            print(f"note: {parked} parked orders wait for a person: fix the cause, then "
+            status = store.status()
+        if status["parked"]:  # not taken by this run, so not in its result: still worth saying
+            print(f"note: {status['parked']} parked orders wait for a person: fix the cause, then "
                   f"`python -m shared retry --order KEY` (or --customer NAME, --all)")
+        if status["claimed"]["orders"]:  # another sync holds them (or held them, and died): say until when
+            print(f"note: {status['claimed']['orders']} orders are claimed by another sync and were left to "
+                  f"it; a sync that stopped frees them within its lease ({config.sync.lease_seconds} s):")
+            print_claims(status["claimed"])
     return EXIT_OK if summary.ok else EXIT_PROBLEM

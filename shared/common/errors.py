@@ -43,3 +43,12 @@ class DailyLimitExceeded(MondayTransientError):
 
 class MondayPermanentError(MondayError):
     """monday refused the request itself (bad token, bad board, bad query); retrying will not help."""
+
+
+class Interrupted(OrderSyncError):
+    """A signal (Ctrl-C, SIGTERM) stopped a run; the claims it held were released on the way out."""
+
+    def __init__(self, signal_name: str, released: int):
+        self.signal_name, self.released = signal_name, released
+        super().__init__(f"interrupted ({signal_name}); {released} orders released, nothing half-written "
+                         f"stays claimed")

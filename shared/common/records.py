@@ -11,7 +11,6 @@ CUSTOMER_COLUMN = "CUSTOMER NAME"  # the column that holds an order's canonical 
 class OrderState:
     NEW = "NEW"
     CHANGED = "CHANGED"
-    CLAIMED = "CLAIMED"  # planned onto the queue; a worker owns it until the claim expires
     SYNCED = "SYNCED"
     FAILED = "FAILED"
     REMOVED = "REMOVED"  # gone from its customer's complete order list; its item is archived by the next sync

@@ -287,6 +287,8 @@ class _Loader:
                                            "sync.retry_max_seconds", 0, 7 * 86400),
             claim_timeout_seconds=self.integer(raw.get("claim_timeout_seconds", d.claim_timeout_seconds),
                                                "sync.claim_timeout_seconds", 10, 86400),
+            lease_seconds=self.integer(raw.get("lease_seconds", d.lease_seconds), "sync.lease_seconds",
+                                       1, 3600),
         )
 
     def monday(self, raw: Any) -> MondaySettings:

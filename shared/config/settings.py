@@ -117,7 +117,8 @@ class SyncSettings:
     create_labels_if_missing: tuple[str, ...] = ()
     retry_base_seconds: int = 60  # first retry of a failed order; doubles per attempt
     retry_max_seconds: int = 3600
-    claim_timeout_seconds: int = 900  # a claim older than this was abandoned by a dead worker
+    claim_timeout_seconds: int = 900  # a planned batch's claim: how long its message may wait in the queue
+    lease_seconds: int = 60  # a running worker's claim, renewed every third of it: a dead worker's frees soon
 
 
 @dataclass(frozen=True)

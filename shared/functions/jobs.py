@@ -17,6 +17,7 @@ from azure.core.exceptions import AzureError
 
 from ..common.errors import MondayError, OrderSyncError
 from ..store import open_store
+from ..store.off_loop import store_off_loop
 from ..telemetry import INGEST, PLAN, event_scope, stage_run
 from . import batch_queue, inbox
 from .settings import app_settings, ordersync_config
@@ -80,17 +81,19 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
     where = (f"batch {message.claim_id} ({message.customer}, {len(message.record_uuids)} orders, "
              f"delivery {dequeue_count or 1})")
     stopped = RunSummary()  # what the run history keeps of a batch that stopped before its summary
-    with open_store(config) as store, event_scope(message_id=message_id, delivery=dequeue_count or 1):
-        try:
-            client = MondayClient(config, url=settings.monday_api_url, token=settings.monday_api_token)
-            async with client:
+    with event_scope(message_id=message_id, delivery=dequeue_count or 1):
+        # the store is opened, used and closed off the event loop the other invocations share
+        client = MondayClient(config, url=settings.monday_api_url, token=settings.monday_api_token)
+        async with store_off_loop(config) as store, client:
+            try:
                 summary = await sync_orders(config, store, client, message)  # counts its own requests
-        except MondayError as exc:
-            log.error("%s: monday failed as a whole (%s: %s); its orders stay pending and the host retries "
-                      "the message", where, type(exc).__name__, exc)
-            record_run(config, "sync", "function", stopped.finish(), error=exc, store=store)
-            raise
-        record_run(config, "sync", "function", summary, store=store)
+            except MondayError as exc:
+                log.error("%s: monday failed as a whole (%s: %s); its orders stay pending and the host "
+                          "retries the message", where, type(exc).__name__, exc)
+                await store.call(record_run, config, "sync", "function", stopped.finish(), error=exc,
+                                 store=store.wrapped)
+                raise
+            await store.call(record_run, config, "sync", "function", summary, store=store.wrapped)
     log.log(logging.INFO if summary.ok else logging.WARNING, "%s:\n%s", where, summary.render())
     return summary
 
@@ -106,9 +109,8 @@ async def reconcile_board(*, past_due: bool = False) -> ReconcileReport:
         log.warning("reconcile_board is past due: the previous run overran or the app was not running")
     settings, config = app_settings(), ordersync_config()
     client = MondayClient(config, url=settings.monday_api_url, token=settings.monday_api_token)
-    with open_store(config) as store:
-        async with client:
-            report = await reconcile(config, store, client, repair_drift=True, sync=False, source="function")
+    async with store_off_loop(config) as store, client:
+        report = await reconcile(config, store, client, repair_drift=True, sync=False, source="function")
     if report.queued_orders:
         _plan_and_queue("after reconcile")
     level = logging.INFO if not report.found.total else logging.WARNING if report.ok else logging.ERROR

@@ -45,6 +45,7 @@ class Harness:
     daily: DailyCalls | None
     _loop: asyncio.AbstractEventLoop | None
     _loop_thread: int | None
+    _in_flight: int
 
     # -- test API: state (plain dicts) ---------------------------------------------------------------------
 
@@ -160,6 +161,11 @@ class Harness:
     @_on_loop
     def requests(self) -> list[RequestRecord]:
         return list(self.request_log)
+
+    @_on_loop
+    def requests_in_flight(self) -> int:
+        """Requests being handled now (a client that gave up on one does not stop monday working on it)."""
+        return self._in_flight
 
     @_on_loop
     def reset_counters(self) -> None:

@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 STATE_COLOURS = {"SYNCED": "#2e9e5b", "NEW": "#3b7dd8", "CHANGED": "#e0a526", "FAILED": "#d9534f",
-                 "parked": "#8b1e1b", "REMOVED": "#8a8f98", "ARCHIVED": "#b8bcc4", "CLAIMED": "#7e57c2"}
+                 "parked": "#8b1e1b", "REMOVED": "#8a8f98", "ARCHIVED": "#b8bcc4"}
 OUTCOME_COLOURS = {"ok": "#2e9e5b", "failed": "#e0a526", "error": "#d9534f"}
 OTHER_COLOUR = "#9aa0a6"
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..store import OrderStore
 
 STATE_ORDER = (OrderState.NEW, OrderState.CHANGED, OrderState.SYNCED, OrderState.FAILED, OrderState.REMOVED,
-               OrderState.ARCHIVED, OrderState.CLAIMED)
+               OrderState.ARCHIVED)
 WAITING_SHOWN = 100
 SHOWN = ("business_key", "customer", "state", "attempts", "parked", "next_attempt_at")  # never a value
 RUNS_SHOWN = 20

@@ -77,6 +77,40 @@ class ClaimsMixin(OrderReadsMixin):
 
         return self.run_in_transaction(claim)
 
+    def renew_claims(self, claim_ids: Sequence[str], claimed_until: datetime) -> dict[str, int]:
+        """Extend these claims (a live worker's heartbeat) to ``claimed_until``; per claim, how many orders
+        it still holds. An order another claim took meanwhile (this one had lapsed) stays with that one."""
+        def renew() -> dict[str, int]:
+            until = timestamp_text(claimed_until)
+            return {claim_id: self.execute(
+                f"UPDATE {self.orders_table} SET claimed_until = ? WHERE claim_id = ?",
+                (until, claim_id)).rowcount for claim_id in claim_ids}
+
+        return self.run_in_transaction(renew)
+
+    def live_claims(self, now: datetime) -> list[dict]:
+        """The claims holding orders now, soonest to free first: ``claim_id``, ``orders``, ``customers``,
+        ``claimed_until`` (when the orders free unless the holder renews it)."""
+        def read() -> list[dict]:
+            customer_column = self.customer_column()
+            if customer_column is None:
+                return []  # nothing was ever ingested
+            customer = f"o.{customer_column}"
+            rows = self.query(
+                f"SELECT o.claim_id, {customer}, COUNT(*), MAX(o.claimed_until) FROM {self.orders_table} o "
+                f"WHERE o.claim_id IS NOT NULL AND o.claimed_until >= ? GROUP BY o.claim_id, {customer}",
+                (timestamp_text(now),))
+            claims: dict[str, dict] = {}
+            for claim_id, name, orders, until in rows:
+                claim = claims.setdefault(claim_id, {"claim_id": claim_id, "orders": 0, "customers": [],
+                                                     "claimed_until": until})
+                claim["orders"] += int(orders)
+                claim["customers"] = sorted({*claim["customers"], name or ""})
+                claim["claimed_until"] = max(claim["claimed_until"], until)
+            return sorted(claims.values(), key=lambda claim: (claim["claimed_until"], claim["claim_id"]))
+
+        return self.run_in_transaction(read, write=False)
+
     def release_claim(self, claim_id: str) -> int:
         """Free the orders this claim still holds; how many it held."""
         return self.run_in_transaction(lambda: self.execute(

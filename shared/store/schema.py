@@ -47,8 +47,17 @@ class SchemaMixin(StoreTransactions):
     """Migrations and business columns of :class:`OrderStore`."""
 
     def migrate(self) -> list[str]:
-        """Apply every migration the database lacks, all in one transaction; the names applied."""
+        """Apply every migration the database lacks, all in one transaction; the names applied. A database
+        already up to date is only read, so opening the store never waits for another writer's lock."""
+        if self.run_in_transaction(self._up_to_date, write=False):
+            return []
         return self.run_in_transaction(self._migrate)
+
+    def _up_to_date(self) -> bool:
+        if not self.table_columns(self.tables.migrations):
+            return False
+        applied = {version for version, _ in self._applied_versions()}
+        return applied == {migration.version for migration in load_migrations(self._migrations_folder)}
 
     def _migrate(self) -> list[str]:
         if not self.table_columns(self.tables.migrations):

@@ -31,7 +31,10 @@ class SqliteBackend:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: the store opens every transaction itself (DDL included).
-            self._connection = sqlite3.connect(path, timeout=self.BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            # check_same_thread=False: async code runs the store's calls on the store's own thread
+            # (off_loop.py); the store lets one thread at a time in (StoreTransactions' lock).
+            self._connection = sqlite3.connect(path, timeout=self.BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                                               check_same_thread=False)
             self._connection.execute("PRAGMA journal_mode = WAL")
             self._connection.execute("PRAGMA synchronous = NORMAL")
             self._connection.execute("PRAGMA foreign_keys = ON")

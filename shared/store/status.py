@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from ..common.errors import StoreError
 from ..common.records import CUSTOMER_COLUMN, LineState, OrderState
+from .claims import ClaimsMixin
 from .ingest_log import LOG_COLUMNS, IngestLogEntry
 from .ingest_rows import IngestRowsMixin
-from .schema import SchemaMixin
 from .sync_state import SyncStateMixin
 
-ORDER_STATES = (OrderState.NEW, OrderState.CHANGED, OrderState.CLAIMED, OrderState.SYNCED, OrderState.FAILED,
-                OrderState.REMOVED, OrderState.ARCHIVED)
+# No CLAIMED: a claim is not a state (claim_id / claimed_until; an order keeps its state while claimed).
+ORDER_STATES = (OrderState.NEW, OrderState.CHANGED, OrderState.SYNCED, OrderState.FAILED, OrderState.REMOVED,
+                OrderState.ARCHIVED)
 LINE_STATES = (LineState.NEW, LineState.CHANGED, LineState.REMOVED, LineState.SYNCED, LineState.FAILED)
 
 
-class StatusMixin(IngestRowsMixin, SchemaMixin, SyncStateMixin):
+class StatusMixin(IngestRowsMixin, ClaimsMixin, SyncStateMixin):
     """The status report of :class:`OrderStore`."""
 
     def status(self, failed_limit: int = 50, ingest_limit: int = 10, warning_limit: int = 50) -> dict:
@@ -47,6 +49,7 @@ class StatusMixin(IngestRowsMixin, SchemaMixin, SyncStateMixin):
             "orders": self._state_counts(self.orders_table, ORDER_STATES),
             **self.work_counts(),
             "lines": self._state_counts(self.lines_table, LINE_STATES),
+            "claimed": self._claimed(),
             "failed_orders": failed,
             "ingests": [entry.to_dict() for entry in ingests],
             "warnings": self._recent_warnings(ingests, warning_limit),  # of the ingests above, newest first
@@ -54,6 +57,13 @@ class StatusMixin(IngestRowsMixin, SchemaMixin, SyncStateMixin):
             "daily_limit_until": self.daily_limit_until() if self.table_columns(self.tables.sync_state)
             else None,
         }
+
+    def _claimed(self) -> dict:
+        """Orders a sync holds now: how many, and per claim how many, whose, and when they free unless the
+        holder renews its lease (a planned batch's claim lasts while its message waits in the queue)."""
+        claims = self.live_claims(datetime.now(UTC))
+        return {"orders": sum(claim["orders"] for claim in claims), "claims": claims,
+                "frees_by": max((claim["claimed_until"] for claim in claims), default=None)}
 
     def work_counts(self) -> dict[str, int]:
         """Orders by the monday work they wait for. pending: work later plans take up by themselves (new,

@@ -4,7 +4,9 @@ retries (the only place database errors become StoreError), and the statements r
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -29,6 +31,8 @@ class StoreTransactions:
         self.max_attempts = max_attempts
         self._migrations_folder = migrations_root / self.dialect.sql_folder
         self._depth = 0  # transactions nest: only the outermost begins and commits
+        self._lock = threading.RLock()  # one thread at a time uses the connection (and sees _depth)
+        self._thread: ThreadPoolExecutor | None = None  # the store's own thread, for async code (off_loop.py)
         quote = self.dialect.quote
         self.orders_table, self.lines_table = quote(tables.orders), quote(tables.lines)
         self.ingest_log_table, self.migrations_table = quote(tables.ingest_log), quote(tables.migrations)
@@ -45,7 +49,17 @@ class StoreTransactions:
     def __repr__(self) -> str:
         return f"OrderStore({self.kind}: {self._backend.describe()}, orders table {self.tables.orders})"
 
+    def store_thread(self) -> ThreadPoolExecutor:
+        """The one thread async code runs this store's calls on (made on first use; see off_loop.py)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="ordersync-store")
+            return self._thread
+
     def close(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=True)  # the calls already made run first
         self._backend.close()
 
     def __enter__(self) -> Self:
@@ -58,39 +72,42 @@ class StoreTransactions:
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Self]:
         """All statements inside commit together or not at all; an inner transaction joins the outer one."""
-        if self._depth:
-            self._depth += 1
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self._backend.begin(write)
+            self._depth = 1
             try:
                 yield self
+                self._backend.commit()
+            except BaseException:
+                with suppress(*self._backend.errors):  # a broken connection cannot roll back; the server will
+                    self._backend.rollback()
+                raise
             finally:
-                self._depth -= 1
-            return
-        self._backend.begin(write)
-        self._depth = 1
-        try:
-            yield self
-            self._backend.commit()
-        except BaseException:
-            with suppress(*self._backend.errors):  # a broken connection cannot roll back; the server will
-                self._backend.rollback()
-            raise
-        finally:
-            self._depth = 0
+                self._depth = 0
 
     def run_in_transaction(self, work: Callable[[], T], write: bool = True) -> T:
         """``work()`` in one transaction, re-run on a transient Azure SQL error; errors become StoreError."""
-        if self._depth:
-            return work()
-
-        def attempt() -> T:
-            with self.transaction(write):
+        with self._lock:
+            if self._depth:
                 return work()
 
-        with sql_transaction(self.kind, work):  # one dependency span per transaction, retries included
-            try:
-                return self._backend.retrying(attempt)
-            except self._backend.errors as exc:
-                raise StoreError(f"{self.kind} database error: {self._backend.describe_error(exc)}") from None
+            def attempt() -> T:
+                with self.transaction(write):
+                    return work()
+
+            with sql_transaction(self.kind, work):  # one dependency span per transaction, retries included
+                try:
+                    return self._backend.retrying(attempt)
+                except self._backend.errors as exc:
+                    raise StoreError(f"{self.kind} database error: "
+                                     f"{self._backend.describe_error(exc)}") from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()):
         return self._backend.execute(sql, params)

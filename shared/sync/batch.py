@@ -26,6 +26,7 @@ from ..monday import (
     id_order,
 )
 from ..monday import SubitemDelete as SubitemDeleteRequest
+from ..store.off_loop import AsyncStore, when_saved
 from .failure_text import IN_SUMMARY, with_excel_column
 from .group_moves import GroupMoves
 from .groups import GroupTitles
@@ -51,11 +52,16 @@ Adopted = tuple[SubitemWrite, FoundSubitem]
 
 
 class BatchSync(GroupMoves, OrderArchives):
-    """The sending and the write-back of one batch; the only part of a sync that talks to monday."""
+    """The sending and the write-back of one batch; the only part of a sync that talks to monday.
 
-    def __init__(self, config: Config, store: OrderStore, client: MondayClient, summary: RunSummary, *,
-                 dry_run: bool):
-        self.config, self.store, self.client, self.summary = config, store, client, summary
+    Its store is the async one (store calls run on the store's thread): a write-back made in a result callback
+    is handed over at once, in order, and ``settled()`` before the batch relies on its outcome.
+    """
+
+    def __init__(self, config: Config, store: AsyncStore | OrderStore, client: MondayClient,
+                 summary: RunSummary, *, dry_run: bool):
+        self.config, self.client, self.summary = config, client, summary
+        self.store = AsyncStore.of(store)
         self.dry_run = dry_run
         self.orders: dict[str, OrderRow] = {}
         self.lines: dict[str, LineRow] = {}
@@ -90,6 +96,7 @@ class BatchSync(GroupMoves, OrderArchives):
                    self.write_adopted_subitems(subitems_adopted), self.delete_subitems(plan.subitem_deletes))
         if plan.lines_to_forget:
             self.store.forget_lines(plan.lines_to_forget)
+        await self.store.settled()  # the write-backs say which subitems are orphans
         if self.orphans:
             await self.delete_orphans()
 
@@ -249,9 +256,9 @@ class BatchSync(GroupMoves, OrderArchives):
 
     def line_synced(self, write: SubitemWrite, subitem_id: str) -> None:
         parent_id = self.item_ids[write.record_uuid]
-        if not self.store.line_synced(write.line_uuid, subitem_id, parent_id, write.qty, utc_now()):
-            self.orphans.append(SubitemDeleteRequest(ref=write.line_uuid, subitem_id=subitem_id,
-                                                     parent_item_id=parent_id))
+        orphan = SubitemDeleteRequest(ref=write.line_uuid, subitem_id=subitem_id, parent_item_id=parent_id)
+        when_saved(self.store.line_synced(write.line_uuid, subitem_id, parent_id, write.qty, utc_now()),
+                   lambda kept: kept or self.orphans.append(orphan))
 
     async def delete_orphans(self) -> None:
         """The size was dropped from the order while its subitem was being made: remove the subitem again."""

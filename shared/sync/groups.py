@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..common.errors import StoreError
 from ..config import Config, name_key
 from ..monday import MondayClient
+from ..store.off_loop import AsyncStore
 from .planner import utc_now
 from .summary import RunSummary
 
@@ -29,9 +30,10 @@ GROUP_LOCK_WAIT_SECONDS = 2 * GROUP_LOCK_SECONDS
 class GroupTitles:
     """Group titles of one batch -> group ids on the board."""
 
-    def __init__(self, config: Config, store: OrderStore, client: MondayClient, summary: RunSummary, *,
-                 dry_run: bool):
-        self.config, self.store, self.client, self.summary = config, store, client, summary
+    def __init__(self, config: Config, store: OrderStore | AsyncStore, client: MondayClient,
+                 summary: RunSummary, *, dry_run: bool):
+        self.config, self.client, self.summary = config, client, summary
+        self.store = AsyncStore.of(store)  # its calls run off the event loop
         self.dry_run = dry_run
 
     async def ids_for(self, titles: Sequence[str]) -> dict[str, str]:
@@ -50,7 +52,7 @@ class GroupTitles:
         for title in titles:  # sorted, so two workers never wait on each other's second lock
             async with self.lock(title) as recorded_id:
                 ids.update(await self.client.ensure_groups([title]))
-                self.store.record_group(self.config.environment.board_id, title, ids[title])
+                await self.store.record_group(self.config.environment.board_id, title, ids[title])
             if recorded_id is None and name_key(title) not in on_board:
                 self.summary.groups_created.append(title)
         return ids
@@ -66,8 +68,8 @@ class GroupTitles:
         give_up = time.monotonic() + GROUP_LOCK_WAIT_SECONDS
         while True:
             now = utc_now()
-            acquired, recorded_id = self.store.lock_group(board_id, title, token, now,
-                                                          now + timedelta(seconds=GROUP_LOCK_SECONDS))
+            acquired, recorded_id = await self.store.lock_group(board_id, title, token, now,
+                                                                now + timedelta(seconds=GROUP_LOCK_SECONDS))
             if acquired:
                 break
             if time.monotonic() >= give_up:
@@ -77,4 +79,4 @@ class GroupTitles:
         try:
             yield recorded_id
         finally:
-            self.store.unlock_group(board_id, title, token)
+            await self.store.unlock_group(board_id, title, token)

@@ -2,7 +2,8 @@
 
 A message names at most ``[sync].orders_per_message`` orders of one customer. The claim (claim_id and
 claimed_until on the order rows) keeps a second planner run or a second instance from planning them again; a
-claim whose worker died expires after ``[sync].claim_timeout_seconds`` and the orders are planned again.
+message's claim expires after ``[sync].claim_timeout_seconds`` unless a worker took it over (its lease,
+:mod:`.leases`), and the orders are planned again.
 """
 
 from __future__ import annotations
@@ -83,17 +84,19 @@ def cut_batches(pending: Iterable[tuple[str, str]], per_message: int) -> list[tu
 
 
 def plan_batches(config: Config, store: OrderStore, *, now: datetime | None = None,
-                 customer: str | None = None, limit: int | None = None,
-                 only: Collection[str] | None = None) -> list[BatchMessage]:
+                 customer: str | None = None, limit: int | None = None, only: Collection[str] | None = None,
+                 hold_seconds: float | None = None) -> list[BatchMessage]:
     """Claim every order that needs work now; return the messages that name them (one claim per message).
-    ``only``: of these record_uuids alone (a reconcile syncs what it marked). Nothing while monday's daily
-    call limit is spent: a message planned then could only fail."""
+    ``only``: of these record_uuids alone (a reconcile syncs what it marked). The claims last
+    ``claim_timeout_seconds`` (a message may wait that long in the queue), or ``hold_seconds`` (a run that
+    syncs them itself and renews them meanwhile). Nothing while monday's daily call limit is spent: a message
+    planned then could only fail."""
     now = now or utc_now()
     paused_until = store.daily_limit_until(now)
     if paused_until is not None:
         log.info("monday's daily call limit is spent until %s: nothing is planned before then", paused_until)
         return []
-    claimed_until = now + timedelta(seconds=config.sync.claim_timeout_seconds)
+    claimed_until = now + timedelta(seconds=hold_seconds or config.sync.claim_timeout_seconds)
     messages = []
     for batch_customer, uuids in _pending_batches(config, store, now, customer, limit, only):
         claim_id = uuid.uuid4().hex

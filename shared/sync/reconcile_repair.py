@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..monday import ItemArchive, MondayClient, SubitemDelete, WriteResult
+from ..store.off_loop import AsyncStore
 from .drift import (
     DUPLICATE_ITEMS,
     EXTRA_SUBITEMS,
@@ -58,12 +59,13 @@ class RepairActions:
         self.failed += other.failed
 
 
-async def repair(config: Config, store: OrderStore, client: MondayClient, entries: Sequence[DriftEntry]
-                 ) -> RepairActions:
+async def repair(config: Config, store: OrderStore | AsyncStore, client: MondayClient,
+                 entries: Sequence[DriftEntry]) -> RepairActions:
     actions = RepairActions()
     await _archive(client, [e for e in entries if e.kind in _ARCHIVED], actions)
     await _remove_subitems(client, [e for e in entries if e.kind == EXTRA_SUBITEMS], actions)
-    _mark(config, store, [e for e in entries if e.kind in _MARKED], actions)
+    store = AsyncStore.of(store)  # the marks are written on the store's thread, off the event loop
+    await store.call(_mark, config, store.wrapped, [e for e in entries if e.kind in _MARKED], actions)
     return actions
 
 
@@ -93,13 +95,13 @@ def _sort_out(results: Sequence[WriteResult], by_ref: dict[str, DriftEntry], act
 
 
 def _mark(config: Config, store: OrderStore, entries: Sequence[DriftEntry], actions: RepairActions) -> None:
-    """Mark under a claim of the reconcile's own: an order a worker holds right now is left for next time."""
+    """Mark under a claim of the reconcile's own: an order a worker holds right now is left for next time.
+    A short lease (marking takes a moment): one left by a reconcile killed meanwhile frees soon."""
     uuids = list(dict.fromkeys(entry.record_uuid for entry in entries if entry.record_uuid))
     if not uuids:
         return
     token, now = uuid.uuid4().hex, utc_now()
-    taken = set(store.claim_orders(uuids, token, now,
-                                   now + timedelta(seconds=config.sync.claim_timeout_seconds)))
+    taken = set(store.claim_orders(uuids, token, now, now + timedelta(seconds=config.sync.lease_seconds)))
     claimed = store.claimed_by(token)
     try:
         changed: dict[str, str | None] = {}

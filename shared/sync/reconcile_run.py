@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..common.records import LineState, OrderState
 from ..config import Config
 from ..monday import BoardSchema, MondayClient
-from ..store import open_store
+from ..store.off_loop import AsyncStore, store_off_loop
 from ..telemetry import RECONCILE, stage_run
 from .drift import KINDS, ORPHAN_ITEMS, Drift, DriftEntry
 from .engine import sync_pending
@@ -38,7 +38,7 @@ MAX_PASSES = 3
 _DONE_STATES = frozenset({OrderState.SYNCED, OrderState.ARCHIVED})
 
 
-async def reconcile_board(config: Config, store: OrderStore, client: MondayClient, *,
+async def reconcile_board(config: Config, store: OrderStore | AsyncStore, client: MondayClient, *,
                           customer: str | None = None, repair_drift: bool = False, sync: bool = True,
                           source: str = "cli", progress: SyncProgress | None = None) -> ReconcileReport:
     """Compare the board with the store; with ``repair_drift``, repair: with ``sync``, sync what was marked
@@ -46,20 +46,23 @@ async def reconcile_board(config: Config, store: OrderStore, client: MondayClien
 
     The run is one ``ordersync.reconcile`` event and one row of the run history (from ``source``), also when
     it stops early; ``progress`` counts the records its sync writes."""
+    store = AsyncStore.of(store)  # its calls run off the event loop
     started = time.time()
     with stage_run(RECONCILE, customer=customer or "", repair=repair_drift) as run:
         try:
             report = await _reconcile(config, store, client, customer, repair_drift, sync, progress)
         except BaseException as exc:
-            record_run(config, "reconcile", source, {"started_at": started}, error=exc, store=store)
+            await store.call(record_run, config, "reconcile", source, {"started_at": started}, error=exc,
+                             store=store.wrapped)
             raise
         run.record(**report.dimensions())
-    record_run(config, "reconcile", source, {**report.to_dict(), **report.dimensions(), "started_at": started,
-                                             "ok": report.ok}, store=store)
+    await store.call(record_run, config, "reconcile", source,
+                     {**report.to_dict(), **report.dimensions(), "started_at": started, "ok": report.ok},
+                     store=store.wrapped)
     return report
 
 
-async def _reconcile(config: Config, store: OrderStore, client: MondayClient, customer: str | None,
+async def _reconcile(config: Config, store: AsyncStore, client: MondayClient, customer: str | None,
                      repair_drift: bool, sync: bool, progress: SyncProgress | None) -> ReconcileReport:
     schema = await client.board_schema()
     drift, rows = await _observe(config, store, client, schema, customer)
@@ -77,25 +80,24 @@ def run_reconcile(config: Config, *, customer: str | None = None, repair_drift: 
                   progress: SyncProgress | None = None) -> ReconcileReport:
     """The CLI's reconcile: its own store and client; a repair syncs what it marked and checks the board."""
     async def run() -> ReconcileReport:
-        with open_store(config) as store:
-            store.migrate()
-            async with MondayClient(config, url=url, token=token) as client:
-                return await reconcile_board(config, store, client, customer=customer,
-                                             repair_drift=repair_drift, progress=progress)
+        async with store_off_loop(config) as store, MondayClient(config, url=url, token=token) as client:
+            await store.migrate()
+            return await reconcile_board(config, store, client, customer=customer, repair_drift=repair_drift,
+                                         progress=progress)
 
     return asyncio.run(run())
 
 
-async def _observe(config: Config, store: OrderStore, client: MondayClient, schema: BoardSchema,
+async def _observe(config: Config, store: AsyncStore, client: MondayClient, schema: BoardSchema,
                    customer: str | None) -> tuple[Drift, MirrorRows]:
     # The store first: an order a worker finishes in between is then compared as pending, never as missing.
-    rows = store.mirror_rows(utc_now())
+    rows = await store.mirror_rows(utc_now())
     snapshot = await client.board_snapshot()
     return compare_board(config, schema, snapshot, rows.orders, rows.lines, held=rows.held,
                          customer=customer), rows
 
 
-async def _repair_once(config: Config, store: OrderStore, client: MondayClient,
+async def _repair_once(config: Config, store: AsyncStore, client: MondayClient,
                        report: ReconcileReport) -> None:
     todo = [entry for entry in report.found.entries if entry.kind != ORPHAN_ITEMS]
     actions = await repair(config, store, client, todo) if todo else RepairActions()
@@ -105,7 +107,7 @@ async def _repair_once(config: Config, store: OrderStore, client: MondayClient,
     _count_repaired(report, actions)
 
 
-async def _repair_and_sync(config: Config, store: OrderStore, client: MondayClient, schema: BoardSchema,
+async def _repair_and_sync(config: Config, store: AsyncStore, client: MondayClient, schema: BoardSchema,
                            report: ReconcileReport, rows: MirrorRows, progress: SyncProgress | None) -> None:
     actions, summary = RepairActions(), RunSummary()
     current, attempted = report.found, set()

@@ -57,8 +57,7 @@ def test_status_json_and_table(config_path, tmp_path, capsys):
     assert f"environment: development ({config_path})" in text
     assert f"database: sqlite {tmp_path / 'data' / 'orders.db'}, schema {MIGRATIONS[-1]}" in text
     assert "board: 9609317401\n" in text and "last runs: none" in text
-    assert "orders: NEW 1  CHANGED 0  CLAIMED 0  SYNCED 0  FAILED 0  REMOVED 0  ARCHIVED 0  (1 in all)" in (
-        text)
+    assert "orders: NEW 1  CHANGED 0  SYNCED 0  FAILED 0  REMOVED 0  ARCHIVED 0  (1 in all)" in text
     assert "pending: 1 orders to sync, 0 to archive, 0 parked" in text
     assert "failed orders: none" in text
     assert "broken.xlsx" in text and "no MASTER sheet with a header row" in text

@@ -114,6 +114,7 @@ def test_environment_variables_choose_environment_and_database(tmp_path, monkeyp
         ('default_environment = "development"', 'default_environment = "prod"', "environments",
          "unknown environment 'prod'"),
         ("orders_per_message = 50", "orders_per_message = 0", "sync.orders_per_message", "whole number"),
+        ("max_attempts = 5", "max_attempts = 5\nlease_seconds = 0", "sync.lease_seconds", "whole number"),
         ('aliases = ["GREYSON CLOTHIERS"', 'aliases = ["greyson", "GREYSON CLOTHIERS"',
          "customers[0].aliases", None),
         ("size_code = ", "colour = ", "environments.development.subitem_columns.colour",

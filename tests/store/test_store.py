@@ -110,8 +110,8 @@ def test_sqlite_file_is_created_with_its_folders_relative_to_the_working_directo
     environment = dataclasses.replace(config.environment, database="sqlite:///nested/deeper/orders.db")
     with open_store(dataclasses.replace(config, environment=environment)) as store:
         assert store.schema_version() == NEWEST_MIGRATION
-        assert store.status()["orders"] == {state: 0 for state in ("NEW", "CHANGED", "CLAIMED", "SYNCED",
-                                                                     "FAILED", "REMOVED", "ARCHIVED")}
+        assert store.status()["orders"] == {state: 0 for state in ("NEW", "CHANGED", "SYNCED", "FAILED",
+                                                                     "REMOVED", "ARCHIVED")}
         journal = store.run_in_transaction(lambda: store.query("PRAGMA journal_mode"))
     assert (tmp_path / "nested" / "deeper" / "orders.db").is_file()
     assert journal == [("wal",)]
@@ -390,8 +390,7 @@ def test_status_counts_states_and_lists_failed_orders(store):
     status = store.status(failed_limit=10)
     assert json.loads(json.dumps(status)) == status
     assert status["database"] == store.kind and status["schema_version"] == NEWEST_MIGRATION
-    assert status["orders"] == {"NEW": 1, "CHANGED": 0, "CLAIMED": 0, "SYNCED": 0, "FAILED": 2, "REMOVED": 0,
-                                "ARCHIVED": 0}
+    assert status["orders"] == {"NEW": 1, "CHANGED": 0, "SYNCED": 0, "FAILED": 2, "REMOVED": 0, "ARCHIVED": 0}
     assert (status["pending"], status["to_archive"], status["parked"]) == (2, 0, 1)
     assert status["lines"] == {"NEW": 4, "CHANGED": 0, "REMOVED": 0, "SYNCED": 1, "FAILED": 0}
     assert status["failed_orders"] == [

@@ -4,12 +4,17 @@ as plain dicts, and the check that the board mirrors the store exactly."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
 
 from shared.config import load_config
+from shared.store import open_store
+from shared.store.timestamps import timestamp_text
+from shared.sync.planner import utc_now
 
 from ..conftest import DEFAULT_CONFIG, ROOT
 
@@ -47,6 +52,22 @@ def table_dump(config) -> list[tuple]:
     with database(config) as db:
         return [tuple(row) for table in ("ORDER_LIST_V2", "ORDER_LIST_LINES", "ORDER_LIST_V2_GROUPS")
                 for row in db.execute(f'SELECT * FROM "{table}" ORDER BY 1, 2')]
+
+
+def take_over(config, claim_id: str) -> None:
+    """Another worker's planner claims every order for 15 minutes (the claim it found had lapsed)."""
+    with open_store(config) as other:
+        until = timestamp_text(utc_now() + timedelta(minutes=15))
+        other.run_in_transaction(lambda: other.execute(
+            f"UPDATE {other.orders_table} SET claim_id = ?, claimed_until = ?", (claim_id, until)))
+
+
+def wait_until(condition, seconds: float = 30) -> None:
+    """Poll until ``condition()`` holds; a generous bound, never a timing assertion."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "it never happened"
+        time.sleep(0.01)
 
 
 def board_items(emulator) -> dict[str, dict]:

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from datetime import timedelta
 
 from shared.excel import ingest_files
 from shared.store import open_store
-from shared.store.timestamps import timestamp_text
 from shared.sync import run_sync
-from shared.sync.planner import utc_now
 
 from .mirror import (
     TOKEN,
@@ -24,6 +20,8 @@ from .mirror import (
     fifty_orders,
     orders_in_store,
     sync_config,
+    take_over,
+    wait_until,
     write_order_list,
 )
 
@@ -38,13 +36,8 @@ def test_a_worker_that_outlived_its_claim_keeps_the_ids_and_leaves_the_state_to_
 
     def second_worker_takes_over() -> None:
         """While monday makes the items, the claim expires and another worker's planner claims the orders."""
-        deadline = time.monotonic() + 10
-        while not slow_create.fired and time.monotonic() < deadline:
-            time.sleep(0.01)
-        with open_store(config) as other:
-            until = timestamp_text(utc_now() + timedelta(minutes=15))
-            other.run_in_transaction(lambda: other.execute(
-                f"UPDATE {other.orders_table} SET claim_id = ?, claimed_until = ?", (SECOND_WORKER, until)))
+        wait_until(lambda: slow_create.fired, 10)
+        take_over(config, SECOND_WORKER)
 
     second = threading.Thread(target=second_worker_takes_over)
     second.start()

@@ -208,8 +208,14 @@ def test_results_are_written_back_while_the_batch_is_still_running(tmp_path, emu
     deadline = time.monotonic() + 30
     while len(seen) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
-    # monday holds the third subitem request: the first two requests' answers are already saved
-    synced = [line for line in lines_in_store(config) if line["sync_state"] == "SYNCED"]
+    # monday holds the third subitem request (2 s): meanwhile the first two requests' answers are saved
+    # (each handed to the store's thread as it came: saved within moments, not at the batch's end)
+    def synced_lines() -> list[dict]:
+        return [line for line in lines_in_store(config) if line["sync_state"] == "SYNCED"]
+
+    while len(synced_lines()) < seen[0] + seen[1] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    synced = synced_lines()
     assert worker.is_alive() and len(seen) == 3
     assert len(synced) == seen[0] + seen[1] > 0 and all(line["monday_subitem_id"] for line in synced)
     assert {o["sync_state"] for o in orders_in_store(config).values()} == {"SYNCED"}

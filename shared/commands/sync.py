@@ -9,8 +9,7 @@ import sys
 from ..common.errors import Interrupted
 from ..config import Config
 from ..store import open_store
-from ..sync import SyncProgress, run_sync
-from ..sync.interrupts import EXIT_INTERRUPTED
+from ..sync import EXIT_INTERRUPTED, SyncProgress, run_sync
 from .customers import resolve_customer
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
 from .progress import Progress, ProgressLine

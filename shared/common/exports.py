@@ -7,17 +7,20 @@ client eagerly would load aiohttp and graphql-core for a blob trigger that never
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 
-def lazy_exports(package: str, exports: Mapping[str, str]) -> Callable[[str], Any]:
-    """A module ``__getattr__`` for ``package``: ``exports`` maps each exported name to its module."""
+def lazy_exports(package: str, names_by_module: Mapping[str, Sequence[str]]
+                 ) -> tuple[Callable[[str], Any], list[str]]:
+    """A module ``__getattr__`` for ``package`` and its ``__all__``: ``names_by_module`` lists, per module of
+    the package, the names it exports."""
+    module_of = {name: module for module, names in names_by_module.items() for name in names}
 
     def __getattr__(name: str) -> Any:
-        module = exports.get(name)
+        module = module_of.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         return getattr(importlib.import_module(f"{package}.{module}"), name)
 
-    return __getattr__
+    return __getattr__, sorted(module_of)

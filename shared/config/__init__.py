@@ -4,17 +4,8 @@ monday) and the name templates. Everything else reads its settings from the :cla
 
 from ..common.exports import lazy_exports
 
-_EXPORTS = {
-    "Config": "settings",
-    "Environment": "settings",
-    "SyncSettings": "settings",
-    "name_key": "settings",
-    "normalise_name": "settings",
-    "normalise_text": "settings",
-    "redacted_database": "settings",
-    "PROVISION_TYPES": "settings",
-    "DEFAULT_CONFIG_PATH": "loader",
-    "load_config": "loader",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "loader": ("DEFAULT_CONFIG_PATH", "load_config"),
+    "settings": ("Config", "Environment", "ExcelSettings", "PROVISION_TYPES", "SyncSettings", "name_key",
+                 "normalise_name", "normalise_text", "redacted_database"),
+})

@@ -4,15 +4,8 @@ business key, row hash) and the file report; an accepted file's orders go into t
 
 from ..common.exports import lazy_exports
 
-_EXPORTS = {
-    "ACCEPTED": "report",
-    "FileReport": "report",
-    "IngestReport": "report",
-    "REJECTED": "report",
-    "RowIssue": "report",
-    "sha256_of": "order_list",
-    "ingest_file": "ingest",
-    "ingest_files": "ingest",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "ingest": ("ingest_file", "ingest_files"),
+    "order_list": ("sha256_of",),
+    "report": ("ACCEPTED", "FileReport", "IngestReport", "REJECTED", "RowIssue"),
+})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from xml.parsers import expat
 
 from ..common.errors import RejectedFile
-from ..config.settings import ExcelSettings
+from ..config import ExcelSettings
 from .xlsx_parts import refuse_doctype, unescape
 
 _EPOCH_1900 = datetime.datetime(1899, 12, 30)

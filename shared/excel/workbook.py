@@ -23,8 +23,7 @@ from typing import BinaryIO
 from xml.parsers import expat
 
 from ..common.errors import RejectedFile
-from ..config import normalise_name
-from ..config.settings import ExcelSettings
+from ..config import ExcelSettings, normalise_name
 from .sheet_reader import (
     CellError,
     CellValue,

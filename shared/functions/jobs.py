@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 from azure.core.exceptions import AzureError
 
 from ..common.errors import MondayError, OrderSyncError
-from ..store import open_store
-from ..store.off_loop import store_off_loop
+from ..store import open_store, store_off_loop
 from ..telemetry import INGEST, PLAN, event_scope, stage_run
 from . import batch_queue, inbox
 from .settings import app_settings, ordersync_config

@@ -5,27 +5,13 @@ sends (``graphql/``).
 
 from ..common.exports import lazy_exports
 
-_EXPORTS = {
-    "BoardItem": "snapshot",
-    "BoardSnapshot": "snapshot",
-    "BoardSchema": "board",
-    "FoundSubitem": "records",
-    "ItemArchive": "records",
-    "ItemCreate": "records",
-    "ItemMove": "records",
-    "ItemUpdate": "records",
-    "MondayClient": "client",
-    "SubitemCreate": "records",
-    "SubitemDelete": "records",
-    "SubitemUpdate": "records",
-    "WriteResult": "records",
-    "id_order": "adoption",
-    "clean_text": "shown_values",
-    "read_board_schema": "client",
-    "shows_value": "shown_values",
-    "ProvisionProblems": "provision",
-    "missing_columns": "provision",
-    "provision_text": "provision",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "adoption": ("id_order",),
+    "board": ("BoardSchema",),
+    "client": ("MondayClient", "read_board_schema"),
+    "provision": ("ProvisionProblems", "missing_columns", "provision_text"),
+    "records": ("FoundSubitem", "ItemArchive", "ItemCreate", "ItemMove", "ItemUpdate", "SubitemCreate",
+                "SubitemDelete", "SubitemUpdate", "WriteResult"),
+    "shown_values": ("clean_text", "shows_value"),
+    "snapshot": ("BoardItem", "BoardSnapshot"),
+})

@@ -6,12 +6,8 @@ their speed, the last ingests. It shows no order value beyond business key, cust
 
 from ..common.exports import lazy_exports
 
-_EXPORTS = {
-    "page_data": "page_data",
-    "render_page": "render",
-    "StatusPageServer": "server",
-    "page_response": "server",
-    "SECURITY_HEADERS": "render",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "page_data": ("page_data",),
+    "render": ("SECURITY_HEADERS", "render_page"),
+    "server": ("StatusPageServer", "page_response"),
+})

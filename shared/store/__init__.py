@@ -5,21 +5,13 @@ seam.
 
 from ..common.exports import lazy_exports
 
-_EXPORTS = {
-    "ACCEPTED": "ingest_log",
-    "DUPLICATE": "ingest_log",
-    "DuplicateIngest": "ingest_writer",
-    "IngestRefused": "schema",
-    "MAX_ORDER_COLUMNS": "schema",
-    "MAX_BUSINESS_KEY": "ingest_writer",
-    "MAX_SIZE_CODE": "ingest_writer",
-    "MirrorRows": "board_repairs",
-    "OrderStore": "order_store",
-    "REJECTED": "ingest_log",
-    "RetryCounts": "retry",
-    "RunRecord": "runs",
-    "check_column_name": "schema",
-    "open_store": "order_store",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "off_loop": ("AsyncStore", "store_off_loop", "when_saved"),
+    "board_repairs": ("MirrorRows",),
+    "ingest_log": ("ACCEPTED", "DUPLICATE", "REJECTED"),
+    "ingest_writer": ("DuplicateIngest", "MAX_BUSINESS_KEY", "MAX_SIZE_CODE"),
+    "order_store": ("OrderStore", "open_store"),
+    "retry": ("RetryCounts",),
+    "runs": ("RunRecord",),
+    "schema": ("IngestRefused", "MAX_ORDER_COLUMNS", "check_column_name"),
+})

@@ -5,30 +5,19 @@ summaries, the board tree, and reconcile (the board compared with the store, dri
 
 from ..common.exports import lazy_exports
 
-_EXPORTS = {
-    "TreeGroup": "board_tree",
-    "read_board_tree": "board_tree",
-    "render_board_tree": "board_tree",
-    "run_sync": "engine",
-    "sync_batch": "engine",
-    "BatchMessage": "planner",
-    "plan_batches": "planner",
-    "PlanTick": "run_history",
-    "provision_board": "board_provision",
-    "SyncProgress": "progress",
-    "record_run": "run_history",
-    "recorded_run": "run_history",
-    "RunSummary": "summary",
-    "Drift": "drift",
-    "DriftEntry": "drift",
-    "compare_board": "reconcile",
-    "ReconcileReport": "reconcile_report",
-    "reconcile_board": "reconcile_run",
-    "run_reconcile": "reconcile_run",
-    "FailureKind": "failure_text",
-    "failure_kind": "failure_text",
-    "redacted": "status",
-    "status_report": "status",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "interrupts": ("EXIT_INTERRUPTED",),
+    "board_provision": ("provision_board",),
+    "board_tree": ("TreeGroup", "read_board_tree", "render_board_tree"),
+    "drift": ("Drift", "DriftEntry"),
+    "engine": ("run_sync", "sync_batch"),
+    "failure_text": ("FailureKind", "failure_kind"),
+    "planner": ("BatchMessage", "plan_batches"),
+    "progress": ("SyncProgress",),
+    "reconcile": ("compare_board",),
+    "reconcile_report": ("ReconcileReport",),
+    "reconcile_run": ("reconcile_board", "run_reconcile"),
+    "run_history": ("PlanTick", "record_run", "recorded_run"),
+    "status": ("redacted", "status_report"),
+    "summary": ("RunSummary",),
+})

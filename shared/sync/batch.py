@@ -26,7 +26,7 @@ from ..monday import (
     id_order,
 )
 from ..monday import SubitemDelete as SubitemDeleteRequest
-from ..store.off_loop import AsyncStore, when_saved
+from ..store import AsyncStore, when_saved
 from .failure_text import IN_SUMMARY, with_excel_column
 from .group_moves import GroupMoves
 from .groups import GroupTitles

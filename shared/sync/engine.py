@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from ..common.errors import DailyLimitExceeded, Interrupted, StoreError
 from ..config import Config
 from ..monday import MondayClient
-from ..store.off_loop import AsyncStore, store_off_loop
+from ..store import AsyncStore, store_off_loop
 from ..telemetry import SYNC_BATCH, annotate, stage_run
 from .batch import BatchSync, all_done
 from .interrupts import StopSignal, cancel_on_signals

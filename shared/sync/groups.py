@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..common.errors import StoreError
 from ..config import Config, name_key
 from ..monday import MondayClient
-from ..store.off_loop import AsyncStore
+from ..store import AsyncStore
 from .planner import utc_now
 from .summary import RunSummary
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..config import SyncSettings
-from ..store.off_loop import AsyncStore
+from ..store import AsyncStore
 from .planner import utc_now
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..monday import ItemArchive, MondayClient, SubitemDelete, WriteResult
-from ..store.off_loop import AsyncStore
+from ..store import AsyncStore
 from .drift import (
     DUPLICATE_ITEMS,
     EXTRA_SUBITEMS,

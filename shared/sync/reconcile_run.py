@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..common.records import LineState, OrderState
 from ..config import Config
 from ..monday import BoardSchema, MondayClient
-from ..store.off_loop import AsyncStore, store_off_loop
+from ..store import AsyncStore, store_off_loop
 from ..telemetry import RECONCILE, stage_run
 from .drift import KINDS, ORPHAN_ITEMS, Drift, DriftEntry
 from .engine import sync_pending

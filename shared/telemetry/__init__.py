@@ -7,20 +7,10 @@ The names emitted are the contract of docs/operations.md ("Telemetry names"). Im
 
 from ..common.exports import lazy_exports
 
-_EXPORTS = {
-    "INGEST": "events",
-    "PLAN": "events",
-    "RECONCILE": "events",
-    "SYNC_BATCH": "events",
-    "event_scope": "events",
-    "configure_telemetry": "setup",
-    "use_providers": "providers",
-    "annotate": "runs",
-    "stage_run": "runs",
-    "current_traceparent": "tracing",
-    "host_invocation": "tracing",
-    "monday_request": "tracing",
-    "sql_transaction": "tracing",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "events": ("INGEST", "PLAN", "RECONCILE", "SYNC_BATCH", "event_scope"),
+    "providers": ("use_providers",),
+    "runs": ("annotate", "stage_run"),
+    "setup": ("configure_telemetry",),
+    "tracing": ("current_traceparent", "host_invocation", "monday_request", "sql_transaction"),
+})

@@ -169,7 +169,10 @@ class BatchWriter:
                 data, alias_errors = await self.transport.request(operation.template, query, variables,
                                                                   units=len(chunk), write=True)
             except RequestFailed as exc:
-                round_.unanswered = exc.problem.message
+                if exc.answered:
+                    round_.answered += 1
+                else:
+                    round_.unanswered = exc.problem.message
                 for write in chunk:
                     (round_.ambiguous if exc.maybe_applied else round_.retry).append(write)
                     round_.failed[write.ref] = WriteResult(

@@ -20,7 +20,7 @@ import json
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..common.errors import MondayPermanentError
+from ..common.errors import MondayPermanentError, MondayTransientError
 from ..config import Config, name_key, normalise_name
 from .adoption import Adoption
 from .batch_writes import BatchWriter
@@ -115,14 +115,31 @@ class MondayClient:
                 await self._refresh_groups()
             for title in wanted:
                 if name_key(title) not in self._groups:
-                    data = await self._transport.query(
-                        "create_group", {"board_id": self.board_id, "group_name": title}, write=True)
-                    created = data.get("create_group") or {}
-                    if not created.get("id"):
-                        raise MondayPermanentError(f"monday did not create group {title!r}")
-                    self._groups[name_key(title)] = str(created["id"])
+                    self._groups[name_key(title)] = await self._create_group(title)
                     await self._refresh_groups()
             return {title: self._groups[name_key(title)] for title in wanted}
+
+    async def _create_group(self, title: str) -> str:
+        """Create one group. After a failed try the board is read again (the failed create may have been
+        applied) before the next try, which is a new request under a new Idempotency-Key."""
+        failure: MondayTransientError | None = None
+        for attempt in range(self.settings.max_retries + 1):
+            if attempt:
+                await asyncio.sleep(self._transport.backoff(attempt))
+                await self._refresh_groups()
+                if name_key(title) in self._groups:
+                    return self._groups[name_key(title)]
+            try:
+                data = await self._transport.query(
+                    "create_group", {"board_id": self.board_id, "group_name": title}, write=True)
+            except MondayTransientError as exc:
+                failure = exc
+                continue
+            created = data.get("create_group") or {}
+            if not created.get("id"):
+                raise MondayPermanentError(f"monday did not create group {title!r}")
+            return str(created["id"])
+        raise failure
 
     async def _refresh_groups(self) -> None:
         data = await self._transport.query("board_groups", {"board_ids": [self.board_id]})

@@ -1,17 +1,24 @@
 """One request to monday, sent well: the aiohttp session and the token, each POST paced against the
 complexity budget and capped in concurrency, retried with backoff, with an ``Idempotency-Key`` on writes so
 a retried write replays instead of applying twice; the answer classified, the client's counts kept.
+
+An Idempotency-Key lives exactly as long as one request goes unanswered. monday caches the answer to a key
+for 30 minutes and replays it, failures included, so the key is only reused while no answer came back
+(a timeout, a dropped connection, a 5xx without a GraphQL result, a 409 "still in progress"). A request
+refused before it ran (429, 423) goes again under a new key; a write whose answer failed (HTTP 200 with an
+error, a replayed failure) is handed back to the caller, which re-sends what failed as a new request with a
+new key. Keys are random, so no later request, in this run or the next, can meet an old failed answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import os
 import random
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -89,7 +96,7 @@ class Transport:
         retries are spent.
         """
         body = json.dumps({"query": query, "variables": variables}, ensure_ascii=False).encode()
-        headers = {"Idempotency-Key": hashlib.sha256(body).hexdigest()} if write else {}
+        key = new_idempotency_key() if write else None
         maybe_applied = False
         problem = Problem("server", "no attempt made")
         for attempt in range(self.settings.max_retries + 1):
@@ -106,6 +113,7 @@ class Transport:
                 try:
                     async with self._slots:
                         reservation.sent_at = self.budget.clock()
+                        headers = {"Idempotency-Key": key} if key else {}
                         status, answer_headers, payload = await self._post(body, headers)
                     replayed = answer_headers.get("Idempotency-Replayed", "").lower() == "true"
                     seen = BudgetSeen.of(answer_headers, payload, replayed)
@@ -119,6 +127,10 @@ class Transport:
             if problem is None:
                 return split_errors(payload)
             maybe_applied = maybe_applied or (write and problem.maybe_applied)
+            if write and problem.kind == "server" and answered(status, payload, replayed):
+                raise RequestFailed(problem, maybe_applied, answered=True)  # the caller resends what failed
+            if key and problem.kind in ("budget", "rate", "locked"):
+                key = new_idempotency_key()  # refused before it ran: nothing to replay, nothing applied
             if problem.kind in ("budget", "rate"):
                 self.stats.http_429 += 1
                 if problem.kind == "budget":
@@ -148,10 +160,11 @@ class Transport:
             self.stats.statuses["connection"] += 1
             return "connection", {}, self._redact(f"{type(exc).__name__}: {exc}")
         self.stats.statuses[status] += 1
+        text = self._redact(text)  # an error body may echo the request's headers
         try:
             payload = json.loads(text) if text else None
         except ValueError:
-            payload = self._redact(text[:200])
+            payload = text[:200]
         return status, answer_headers, payload
 
     @contextlib.asynccontextmanager
@@ -183,5 +196,20 @@ class Transport:
         return random.uniform(ceiling / 2, ceiling)
 
     def _redact(self, text: str) -> str:
-        return text.replace(self.__token, "[token]") if self.__token else text
+        """Text from the network, with the token taken out (as sent, and as JSON would escape it)."""
+        for form in {self.__token, json.dumps(self.__token)[1:-1], self.__token.replace("/", "\\/")}:
+            text = text.replace(form, "[token]")
+        return text
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+def answered(status: int | str, payload: Any, replayed: bool) -> bool:
+    """monday has answered this key for good (and may replay it): a replay, an HTTP 200 with a JSON body, or
+    a GraphQL result (``data``) under any status. Anything else (a timeout, a gateway's 5xx) is no answer."""
+    if replayed:
+        return True
+    return isinstance(payload, Mapping) and (status == 200 or "data" in payload)
 

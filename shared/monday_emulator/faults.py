@@ -96,6 +96,14 @@ class Faults:
         with self._lock:
             return [f for f in self._faults if f.count is None or f.fired < f.count]
 
+    def fired(self) -> dict[str, int]:
+        """kind -> how many times faults of that kind fired (spent ones included)."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for fault in self._faults:
+                counts[fault.kind] = counts.get(fault.kind, 0) + fault.fired
+            return counts
+
     def take(self, request: RequestInfo) -> tuple[Fault | None, Fault | None]:
         """(request fault, alias fault): of each family, the first armed fault that matches this request and
         fires now (counted as fired)."""

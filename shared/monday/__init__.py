@@ -13,6 +13,7 @@ _EXPORTS = {
     "SubitemCreate": "records",
     "SubitemDelete": "records",
     "SubitemUpdate": "records",
+    "UnitCosts": "unit_costs",
     "WriteResult": "records",
     "id_order": "adoption",
     "read_board_schema": "client",

@@ -49,16 +49,18 @@ class MondayClient:
     that adopts through the reader.
     """
 
-    def __init__(self, config: Config, *, url: str | None = None, token: str | None = None):
+    def __init__(self, config: Config, *, url: str | None = None, token: str | None = None,
+                 unit_costs: Mapping[str, float] | None = None):
         self.config = config
         self.settings = config.monday
-        self._transport = Transport(config, url=url, token=token)
+        self._transport = Transport(config, url=url, token=token, unit_costs=unit_costs)
         self.url = self._transport.url
         self.board_id = config.environment.board_id
         self.key_column = config.environment.key_column
         self.create_labels_columns = frozenset(config.sync.create_labels_if_missing)
         self.stats = self._transport.stats
         self.budget = self._transport.budget
+        self.unit_costs = self._transport.costs  # what each operation costs; remember .known() between runs
         self._reader = BoardReader(self._transport, self.board_id, self.key_column)
         self._writer = BatchWriter(self._transport, Adoption(self._reader, self._transport))
         self._schema: BoardSchema | None = None

@@ -13,7 +13,6 @@ new key. Keys are random, so no later request, in this run or the next, can meet
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -27,14 +26,14 @@ import aiohttp
 from ..common.errors import DailyLimitExceeded, MondayPermanentError, MondayTransientError
 from ..config import Config
 from .answers import Problem, RequestFailed, classify, split_errors
-from .budget import BudgetSeen, ComplexityBudget
+from .budget import BudgetSeen, ComplexityBudget, Reservation
 from .documents import document
 from .records import ClientStats
+from .unit_costs import UnitCosts
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "https://api.monday.com/v2"
-_UNKNOWN_UNIT_COST = 100_000.0  # per mutation, until monday has told us (it is ~30k for create_item)
 
 
 class Transport:
@@ -44,7 +43,8 @@ class Transport:
     text quoted from an answer or an exception is redacted).
     """
 
-    def __init__(self, config: Config, *, url: str | None = None, token: str | None = None):
+    def __init__(self, config: Config, *, url: str | None = None, token: str | None = None,
+                 unit_costs: Mapping[str, float] | None = None):
         self.settings = config.monday
         self.url = url or os.environ.get("MONDAY_API_URL") or DEFAULT_URL
         self.__token = token if token is not None else os.environ.get("MONDAY_API_TOKEN", "")
@@ -52,10 +52,10 @@ class Transport:
             raise MondayPermanentError("MONDAY_API_TOKEN is not set (an app setting / environment variable)")
         self.stats = ClientStats()
         self.budget = ComplexityBudget(self.stats)
-        self.unit_costs: dict[str, float] = {}  # operation -> the dearest complexity per mutation seen
+        self.budget.probe = self.budget_probe
+        self.costs = UnitCosts(unit_costs)
         self._session: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(self.settings.max_concurrent_requests)
-        self._probes: dict[str, asyncio.Lock] = {}
 
     def __repr__(self) -> str:
         return f"Transport(url={self.url!r}, api_version={self.settings.api_version!r})"
@@ -83,17 +83,14 @@ class Transport:
                                        (f" ({problem.code})" if problem.code else ""))
         return data or {}
 
-    def _estimate(self, operation: str, units: int) -> float:
-        """Cost of a request: what this operation cost before, else the dearest seen so far, else a guess."""
-        unit = self.unit_costs.get(operation) or max(self.unit_costs.values(), default=_UNKNOWN_UNIT_COST)
-        return unit * units
-
     async def request(self, operation: str, query: str, variables: Mapping[str, Any], *, units: int,
-                      write: bool) -> tuple[dict | None, dict[str, Problem]]:
+                      write: bool, reservation: Reservation | None = None
+                      ) -> tuple[dict | None, dict[str, Problem]]:
         """POST one document with retries; returns data and the errors of individual aliases/paths.
+        ``reservation``: the budget already held for the first try (batched writes size a chunk by it).
 
         Raises DailyLimitExceeded and MondayPermanentError for request-level refusals, RequestFailed when the
-        retries are spent.
+        retries are spent or (writes) when monday's answer was a failure.
         """
         body = json.dumps({"query": query, "variables": variables}, ensure_ascii=False).encode()
         key = new_idempotency_key() if write else None
@@ -106,24 +103,8 @@ class Transport:
                 log.warning("monday %s: %s; retry %d/%d in %.1fs", operation, problem.message, attempt,
                             self.settings.max_retries, delay)
                 await asyncio.sleep(delay)
-            async with self._probe(operation):
-                estimate = self._estimate(operation, units)
-                reservation = await self.budget.reserve(estimate)
-                seen = None
-                try:
-                    async with self._slots:
-                        reservation.sent_at = self.budget.clock()
-                        headers = {"Idempotency-Key": key} if key else {}
-                        status, answer_headers, payload = await self._post(body, headers)
-                    replayed = answer_headers.get("Idempotency-Replayed", "").lower() == "true"
-                    seen = BudgetSeen.of(answer_headers, payload, replayed)
-                finally:
-                    self.budget.settle(reservation, seen)
-            if replayed:
-                self.stats.replays += 1
-            else:
-                self._learn_cost(operation, units, payload)
-            problem = classify(status, answer_headers, payload)
+            status, payload, replayed, problem = await self._attempt(operation, units, body, key, reservation)
+            reservation = None
             if problem is None:
                 return split_errors(payload)
             maybe_applied = maybe_applied or (write and problem.maybe_applied)
@@ -131,17 +112,54 @@ class Transport:
                 raise RequestFailed(problem, maybe_applied, answered=True)  # the caller resends what failed
             if key and problem.kind in ("budget", "rate", "locked"):
                 key = new_idempotency_key()  # refused before it ran: nothing to replay, nothing applied
-            if problem.kind in ("budget", "rate"):
-                self.stats.http_429 += 1
-                if problem.kind == "budget":
-                    self.budget.exhausted(problem.wait or 60.0)
-                    problem.wait = 0.0  # reserve() already waits for the reset
-            elif problem.kind == "daily":
+            if problem.kind == "daily":
                 raise DailyLimitExceeded(f"monday's daily call limit is spent ({problem.message}); the work "
                                          f"stays pending until the limit resets")
-            elif problem.kind == "permanent":
+            if problem.kind == "permanent":
                 raise MondayPermanentError(f"monday refused {operation}: {problem.message}")
         raise RequestFailed(problem, maybe_applied)
+
+    async def _attempt(self, operation: str, units: int, body: bytes, key: str | None,
+                       reservation: Reservation | None) -> tuple[int | str, Any, bool, Problem | None]:
+        """One try: the budget reserved, the POST, what the answer says learnt. A 429 tells the budget (or,
+        for rate limits, pauses everyone) and comes back with nothing left to wait: reserve() waits."""
+        reservation = reservation or await self.budget.reserve(self.costs.estimate(operation, units))
+        seen = problem = None
+        try:
+            async with self._slots:
+                reservation.sent_at = self.budget.clock()
+                status, answer_headers, payload = await self._post(
+                    body, {"Idempotency-Key": key} if key else {})
+            replayed = answer_headers.get("Idempotency-Replayed", "").lower() == "true"
+            problem = classify(status, answer_headers, payload)
+            seen = BudgetSeen.of(answer_headers, payload, replayed)
+        finally:  # also when cancelled: the reservation never outlives its request
+            received = self.budget.clock()
+            if problem is not None and problem.kind == "budget":
+                self.budget.refused(reservation, problem.wait or 60.0, received)
+            else:
+                self.budget.settle(reservation, seen, received)
+        if replayed:
+            self.stats.replays += 1
+        else:
+            self._learn_cost(operation, units, payload)
+        if problem is not None and problem.kind in ("budget", "rate"):
+            self.stats.http_429 += 1
+            if problem.kind == "rate":
+                self.budget.pause(problem.wait or 1.0)
+            problem.wait = 0.0
+        return status, payload, replayed, problem
+
+    async def budget_probe(self) -> BudgetSeen | None:
+        """graphql/budget.graphql, outside the request slots (a full set of slots must not delay it): where
+        the complexity budget stands. None when monday gave no figure."""
+        body = json.dumps({"query": document("budget"), "variables": {}}).encode()
+        status, answer_headers, payload = await self._post(body, {})
+        problem = classify(status, answer_headers, payload)
+        if problem is not None and problem.kind == "budget":
+            self.stats.http_429 += 1
+            return BudgetSeen(reset_in=problem.wait, refused=True)
+        return None if problem is not None else BudgetSeen.of(answer_headers, payload, replayed=False)
 
     async def _post(self, body: bytes, headers: Mapping[str, str]) -> tuple[int | str, Mapping, Any]:
         """One HTTP POST. Transport failures come back as pseudo-statuses, never as exceptions."""
@@ -167,29 +185,12 @@ class Transport:
             payload = text[:200]
         return status, answer_headers, payload
 
-    @contextlib.asynccontextmanager
-    async def _probe(self, operation: str):
-        """Until monday has told us what ``operation`` costs, send one such request at a time."""
-        lock = self._probes.setdefault(operation, asyncio.Lock())
-        holding = False
-        if operation not in self.unit_costs:
-            await lock.acquire()
-            holding = operation not in self.unit_costs  # else it was learnt while this request waited
-            if not holding:
-                lock.release()
-        try:
-            yield
-        finally:
-            if holding:
-                lock.release()
-
     def _learn_cost(self, operation: str, units: int, payload: Any) -> None:
         data = payload.get("data") if isinstance(payload, Mapping) else None
         complexity = data.get("complexity") if isinstance(data, Mapping) else None
         cost = float(complexity.get("query") or 0) if isinstance(complexity, Mapping) else 0.0
         self.stats.complexity_spent += int(cost)
-        if cost > 0:
-            self.unit_costs[operation] = max(self.unit_costs.get(operation, 0.0), cost / units)
+        self.costs.learn(operation, units, cost)
 
     def backoff(self, attempt: int) -> float:
         ceiling = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (attempt - 1))

@@ -33,12 +33,20 @@ class ComplexityBudget:
         self.total, self.window, self.clock, self.hint = total, window, clock, hint
         self.spent = 0
         self.window_start: float | None = None
+        self.history: list[tuple[float, int]] = []  # (start, points charged) of each window, oldest first
 
     def _roll(self) -> float:
         now = self.clock()
         if self.window_start is None or now >= self.window_start + self.window:
+            if self.window_start is not None:
+                self.history.append((self.window_start, self.spent))
             self.window_start, self.spent = now, 0
         return now
+
+    def windows(self) -> list[tuple[float, int]]:
+        """(start, points charged) of every window so far, the current one last."""
+        current = [(self.window_start, self.spent)] if self.window_start is not None else []
+        return self.history + current
 
     def charge(self, cost: int) -> dict:
         """The ``complexity`` answer for a request of ``cost``; LimitExceeded when the rest cannot pay."""
@@ -63,6 +71,7 @@ class ComplexityBudget:
 
     def reset(self) -> None:
         self.window_start, self.spent = None, 0
+        self.history.clear()
 
 
 class RequestRate:

@@ -24,6 +24,7 @@ from ..store import open_store
 from .batch import BatchSync, all_done
 from .planner import BatchMessage, plan_batches, preview_batches, utc_now
 from .summary import RunSummary
+from .unit_costs import load_unit_costs, save_unit_costs
 
 if TYPE_CHECKING:
     from ..store import OrderStore
@@ -37,7 +38,12 @@ async def sync_batch(config: Config, store: OrderStore, client: MondayClient, me
                      dry_run: bool = False) -> RunSummary:
     """Mirror the orders the message names; per-record failures are in the summary, never raised."""
     before = _client_counts(client)
-    summary = await _sync_orders(config, store, client, message, dry_run)
+    load_unit_costs(config, store, client)
+    try:
+        summary = await _sync_orders(config, store, client, message, dry_run)
+    finally:
+        if not dry_run:
+            save_unit_costs(config, store, client)
     summary.requests, summary.complexity, summary.rate_limited = (
         after - then for after, then in zip(_client_counts(client), before, strict=True))
     return summary.finish()

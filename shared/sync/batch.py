@@ -36,6 +36,7 @@ from .plan import (
     plan_batch_work,
 )
 from .planner import retry_delay, utc_now
+from .subitem_feed import SubitemFeed
 from .summary import FailedRecord, RunSummary
 
 if TYPE_CHECKING:
@@ -77,11 +78,15 @@ class BatchSync:
         if self.dry_run:
             await self.count_dry_run(plan, creates, adopted, existed)
             return
-        await all_done(self.create_items(creates, group_ids), self.update_items(plan.item_updates),
-                   self.update_items(adopted, adopted=True))
-        subitem_creates, subitems_adopted = await self.adopt_subitems(plan.subitem_creates, existed)
-        await all_done(self.create_subitems(subitem_creates), self.update_subitems(plan.subitem_updates),
-                   self.write_adopted_subitems(subitems_adopted), self.delete_subitems(plan.subitem_deletes))
+        # Every step at once: subitems under items that exist go now, those of a new item as soon as monday
+        # answers with its id (the client keeps writes to one item out of concurrent requests).
+        made = {write.record_uuid for write in creates}
+        feed = SubitemFeed([w for w in plan.subitem_creates if w.record_uuid in made], self.create_subitems,
+                           self.config.monday.mutations_per_request)
+        await all_done(feed.after(self.create_items(creates, group_ids, then=feed.parent_known)),
+                       self.update_items(plan.item_updates), self.update_items(adopted, adopted=True),
+                       self.subitems_under_known_parents(plan.subitem_creates, existed),
+                       self.update_subitems(plan.subitem_updates), self.delete_subitems(plan.subitem_deletes))
         if plan.lines_to_forget:
             self.store.forget_lines(plan.lines_to_forget)
         if self.orphans:
@@ -118,7 +123,9 @@ class BatchSync:
                 to_create.append(write)
         return to_create, adopted
 
-    async def create_items(self, writes: Sequence[ItemWrite], group_ids: Mapping[str, str]) -> None:
+    async def create_items(self, writes: Sequence[ItemWrite], group_ids: Mapping[str, str],
+                           then: Callable[[str], None] | None = None) -> None:
+        """Create the items; ``then(record_uuid)`` hears each one made (its id is known now)."""
         by_ref = {write.record_uuid: write for write in writes}
         requests = [ItemCreate(ref=w.record_uuid, group_id=group_ids[w.group_title], name=w.name,
                                key=w.business_key, values=_without_blanks(w.columns)) for w in writes]
@@ -130,6 +137,8 @@ class BatchSync:
                 self.summary.items_adopted += 1
             else:
                 self.summary.items_created += 1
+            if then is not None:
+                then(write.record_uuid)
 
         await self.send(self.client.create_items, requests, success, self.item_failed)
 
@@ -185,6 +194,12 @@ class BatchSync:
                 taken.add(match.id)
                 adopted.append((write, match))
         return to_create, adopted
+
+    async def subitems_under_known_parents(self, creates: Sequence[SubitemWrite], existed: set[str]) -> None:
+        """Subitem creates under items made before this batch: adopted when the parent already holds them."""
+        subitem_creates, subitems_adopted = await self.adopt_subitems(
+            [write for write in creates if write.record_uuid in existed], existed)
+        await all_done(self.create_subitems(subitem_creates), self.write_adopted_subitems(subitems_adopted))
 
     async def create_subitems(self, writes: Sequence[SubitemWrite]) -> None:
         by_ref = {write.line_uuid: write for write in writes}

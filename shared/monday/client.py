@@ -102,12 +102,14 @@ class MondayClient:
             raise MondayPermanentError(f"board {board_id} does not exist or the token cannot see it")
         return board_from_api(boards[0])
 
-    async def ensure_groups(self, titles: Iterable[str]) -> dict[str, str]:
+    async def ensure_groups(self, titles: Iterable[str], *, exclusive: bool = False) -> dict[str, str]:
         """title -> group id of the items board; a missing group is created once.
 
         Creation is serialised in this client and the board is read again just before creating, so two tasks
         never create the same group. Two *processes* may still race; when the board then holds twins, every
-        caller settles on the same one (the smallest id) so items do not scatter.
+        caller settles on the same one (the smallest id) so items do not scatter: the board is read again
+        after creating. ``exclusive``: the caller holds a lock on these titles that other processes honour
+        too (the sync's group locks in the store), so there is no race to settle and that read is skipped.
         """
         await self.board_schema()
         wanted = list(dict.fromkeys(normalise_name(t) for t in titles))
@@ -118,7 +120,8 @@ class MondayClient:
             for title in wanted:
                 if name_key(title) not in self._groups:
                     self._groups[name_key(title)] = await self._create_group(title)
-                    await self._refresh_groups()
+                    if not exclusive:
+                        await self._refresh_groups()
             return {title: self._groups[name_key(title)] for title in wanted}
 
     async def _create_group(self, title: str) -> str:

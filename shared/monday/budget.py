@@ -158,8 +158,8 @@ class ComplexityBudget:
     async def _ask(self, surely_new: bool) -> None:
         """Send a probe and learn from it: a new window (its budget, and its end pinned when the probe opened
         it), or the old one still running (its end moves later). Other requests wait meanwhile."""
-        if self.probe is None:
-            await self._wait(PROBE_GAP)
+        if self.probe is None:  # nobody to ask (the transport always sets one): wait for an answer
+            await self._wait(PROBE_GAP, self._version)
             return
         sent = self.clock()
         self.stats.budget_probes += 1

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BATCHES_AT_ONCE = 4  # run_sync: batches in flight together, sharing the client's request slots
+BATCHES_AT_ONCE = 8  # run_sync: batches in flight together, sharing the client's request slots
 
 
 async def sync_batch(config: Config, store: OrderStore, client: MondayClient, message: BatchMessage, *,

@@ -36,6 +36,7 @@ from .mirror import (
     sync_config,
     write_order_list,
 )
+from .test_idempotency import WORKER
 
 TRANSIENT = {"code": "INTERNAL_SERVER_ERROR", "message": "Internal server error", "status_code": 500}
 
@@ -60,29 +61,6 @@ def test_a_group_whose_creation_failed_in_one_run_is_created_by_the_next(tmp_pat
     assert_mirror(config, emulator)
 
 
-CRASHING_WORKER = """
-import asyncio, os, sys
-from shared.config import load_config
-from shared.monday import MondayClient
-from shared.monday_emulator import run_emulator_in_thread
-from shared.store import open_store
-from shared.sync import BatchMessage, sync_batch
-
-config = load_config(sys.argv[1])
-
-def die(*args, **kwargs):
-    os._exit(3)  # monday has answered; the write-back never happens
-
-async def main():
-    with open_store(config) as store:
-        setattr(store, sys.argv[4], die)
-        async with MondayClient(config, url=sys.argv[3], token="worker") as client:
-            await sync_batch(config, store, client, BatchMessage.from_json(sys.argv[2]))
-
-asyncio.run(main())
-"""
-
-
 @pytest.mark.parametrize("write_back", ["order_synced", "line_synced"])
 def test_a_worker_dying_between_answer_and_write_back_leaves_no_duplicate(tmp_path, emulator, write_back):
     config = sync_config(tmp_path)
@@ -91,7 +69,8 @@ def test_a_worker_dying_between_answer_and_write_back_leaves_no_duplicate(tmp_pa
         (message,) = plan_batches(config, store)
     arguments = [str(config.path), message.to_json(), emulator.url, write_back]
     environment = {**os.environ, "ORDERSYNC_DATABASE": config.environment.database, "PYTHONPATH": str(ROOT)}
-    worker = subprocess.run([sys.executable, "-c", CRASHING_WORKER, *arguments], cwd=ROOT, env=environment,
+    # the worker dies when the write-back is called: monday has answered, the store never hears of it
+    worker = subprocess.run([sys.executable, "-c", WORKER, *arguments], cwd=ROOT, env=environment,
                             capture_output=True, text=True, timeout=60)
     assert worker.returncode == 3, worker.stderr
     made = len(emulator.items(BOARD)) if write_back == "order_synced" else emulator.counters.subitems_created

@@ -8,7 +8,8 @@ the emulator answering in 0.15 s per request + 0.3 s per mutation. Prints record
 requests per record. The ceiling is the rate no client could beat at these service times with the config's
 requests in flight: the run takes at least the longest of (a) the work spread over every slot (each request
 0.15 s + 0.3 s per mutation, at most 25 mutations each) and (b) the chain each order waits through: the board
-read (2 requests), its group (3), the look-up by key, an item request, then its subitems' request.
+read (2 requests), its group (a read and the create), the look-up by key, an item request, then its
+subitems' request.
 
 ``binding`` (acceptance 2): 800 orders / 2,400 sizes of five customers under a binding budget, for each way
 the emulator rounds reset hints, at a 6 s window (6,000,000 points, real time) and at monday's 60 s window
@@ -133,12 +134,12 @@ def ceiling(config, args, orders: int, customers: int) -> float:
     item_requests = max(batches, math.ceil(orders / most))
     subitem_requests = max(batches, math.ceil(orders / parents_per_request))
     mutations = customers + orders * (1 + args.sizes)
-    requests = 2 + 3 * customers + batches + item_requests + subitem_requests
+    requests = 2 + 2 * customers + batches + item_requests + subitem_requests
     work = (requests * per_request + mutations * per_mutation) / config.monday.max_concurrent_requests
     item_request = per_request + per_mutation * min(most, math.ceil(orders / batches))
     subitem_request = per_request + per_mutation * min(parents_per_request * args.sizes,
                                                         math.ceil(orders / batches) * args.sizes)
-    chain = 2 * per_request + (3 * per_request + per_mutation) + per_request + item_request + subitem_request
+    chain = 2 * per_request + (2 * per_request + per_mutation) + per_request + item_request + subitem_request
     return round(orders * (1 + args.sizes) / max(work, chain), 2)
 
 

@@ -54,7 +54,7 @@ def bench_config(folder: Path):
 def seed_mirrored_board(config, emulator, orders: int, sizes: int, folder: Path) -> None:
     """Ingest N orders, then put exactly what the sync would write on the board and record the ids."""
     workbook = folder / "orders.xlsx"
-    write_order_list(workbook, orders, sizes)
+    write_order_list(workbook, orders, sizes, customers=5)  # every customer of bench_sync
     ingest_files(config, [workbook])
     board = config.environment.board_id
     schema = asyncio.run(read_board_schema(config, url=emulator.url, token=TOKEN))

@@ -125,7 +125,7 @@ class SyncSettings:
 class MondaySettings:
     api_version: str = "2026-07"
     mutations_per_request: int = 25
-    max_concurrent_requests: int = 8
+    max_concurrent_requests: int = 16  # per client; monday allows 40-250 per account by plan
     request_timeout_seconds: float = 60.0
     max_retries: int = 6
     retry_base_seconds: float = 1.0  # first backoff of a failed request; doubles per attempt, with jitter

@@ -14,4 +14,5 @@ __getattr__, __all__ = lazy_exports(__name__, {
                 "SubitemDelete", "SubitemUpdate", "WriteResult"),
     "shown_values": ("clean_text", "shows_value"),
     "snapshot": ("BoardItem", "BoardSnapshot"),
+    "unit_costs": ("UnitCosts",),
 })

@@ -34,11 +34,12 @@ class Problem:
 
 
 class RequestFailed(Exception):
-    """A request that outlived its retries; carries whether a write may have been applied."""
+    """A request that failed for good: monday's answer was a failure, or no answer came within the retries.
+    Carries whether a write may have been applied, and whether monday did answer."""
 
-    def __init__(self, problem: Problem, maybe_applied: bool):
+    def __init__(self, problem: Problem, maybe_applied: bool, answered: bool = False):
         super().__init__(problem.message)
-        self.problem, self.maybe_applied = problem, maybe_applied
+        self.problem, self.maybe_applied, self.answered = problem, maybe_applied, answered
 
 
 def _error_entries(payload: Any) -> list[dict]:

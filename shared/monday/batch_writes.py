@@ -15,6 +15,7 @@ from typing import Any
 from ..common.errors import DailyLimitExceeded, MondayPermanentError, MondayTransientError
 from .adoption import Adoption
 from .answers import GONE_CODES, Problem, RequestFailed
+from .budget import Reservation
 from .documents import batch_document, batch_variables
 from .records import OnResult, WriteResult
 from .transport import Transport
@@ -123,25 +124,26 @@ class BatchWriter:
             raise next((f for f in fatal if isinstance(f, DailyLimitExceeded)), fatal[0])
 
     async def _worker(self, round_: _Round) -> None:
+        unit = self.transport.costs.unit(round_.operation.template)
+        payable = min(QUERY_COMPLEXITY_LIMIT, self.budget.limit or QUERY_COMPLEXITY_LIMIT)
+        most = min(self.settings.mutations_per_request, max(1, int(payable // unit)))
         while round_.queue and not round_.stopped:
-            chunk = self._take_chunk(round_)
+            # The chunk is sized by the budget when it is this request's turn: the end of a window goes into
+            # one smaller request, and the next request waits for the new window and goes whole.
+            reservation = await self.budget.reserve(unit * most, unit=unit, most=min(most, len(round_.queue)))
+            if not round_.queue or round_.stopped:
+                self.budget.release(reservation)
+                break
+            chunk = self._take_chunk(round_, reservation.units)
+            reservation.cost = unit * len(chunk)
             try:
-                await self._send_chunk(round_, chunk)
+                await self._send_chunk(round_, chunk, reservation)
             except BaseException:
                 round_.stopped = True
                 raise
 
-    def _take_chunk(self, round_: _Round) -> list[Write]:
-        """The next records for one request: ≤ mutations_per_request, ≤ the payload cap, ≤ what the budget
-        (per query and per window) can pay."""
-        limit = self.settings.mutations_per_request
-        unit = self.transport.unit_costs.get(round_.operation.template)
-        if unit:
-            payable = min(QUERY_COMPLEXITY_LIMIT, self.budget.limit or QUERY_COMPLEXITY_LIMIT)
-            limit = min(limit, max(1, int(payable // unit)))
-            left = self.budget.available()
-            if left is not None and left >= unit:  # spend the end of a window instead of waiting it out
-                limit = min(limit, max(1, int(left // unit)))
+    def _take_chunk(self, round_: _Round, limit: int) -> list[Write]:
+        """The next records for one request: ≤ ``limit`` (what the budget holds for it), ≤ the payload cap."""
         chunk, size = [], 0
         while round_.queue and len(chunk) < limit:
             write = round_.queue[0]
@@ -160,16 +162,20 @@ class BatchWriter:
             del chunk[cut:]
         return chunk
 
-    async def _send_chunk(self, round_: _Round, chunk: list[Write]) -> None:
+    async def _send_chunk(self, round_: _Round, chunk: list[Write], reservation: Reservation) -> None:
         operation = round_.operation
         query = batch_document(operation.template, len(chunk))
         variables = batch_variables(round_.shared, [w.variables for w in chunk])
         async with self._locked(w for write in chunk for w in write.touches):
             try:
                 data, alias_errors = await self.transport.request(operation.template, query, variables,
-                                                                  units=len(chunk), write=True)
+                                                                  units=len(chunk), write=True,
+                                                                  reservation=reservation)
             except RequestFailed as exc:
-                round_.unanswered = exc.problem.message
+                if exc.answered:
+                    round_.answered += 1
+                else:
+                    round_.unanswered = exc.problem.message
                 for write in chunk:
                     (round_.ambiguous if exc.maybe_applied else round_.retry).append(write)
                     round_.failed[write.ref] = WriteResult(

@@ -1,117 +1,40 @@
-"""Pacing against monday's complexity budget: what is left of it (ComplexityBudget), the cost a request
-reserves until its answer (Reservation), and the budget as one answer reports it (BudgetSeen, from the
-RateLimit headers or the ``complexity`` field).
+"""Pacing against monday's complexity budget: what is left of the current window and when it can end
+(ComplexityBudget), the cost a request holds from before it is sent until its answer (Reservation), and the
+budget as one answer reports it (BudgetSeen: the ``complexity`` field and the RateLimit headers).
+
+monday's reset hints (``reset_in_x_seconds``, ``retry_in_seconds``, RateLimit ``t=``) are whole seconds
+rounded in a direction monday does not document, so every hint is taken as ±1 s: the window can end no
+earlier than (sent + hint - 1) and no later than (received + hint + 1). A request charged in a window also
+bounds its end by (received + window length), the window having opened no later than that charge.
+
+When the budget left cannot pay the next request, the client waits for the earliest possible end and then
+asks monday with one cheap probe (graphql/budget.graphql, which costs nothing) whether the window has reset,
+holding every other request until the probe's answer says so; past the latest possible end the probe's answer
+is the new window's. A probe that opens a window pins it: it ends within one probe round trip of
+(probe sent + window length), so in a steady run only one probe per window is sent and no request meets a
+429. A 429 all the same sets the budget to nothing until its retry_in (taken as ±1 s too), and the next
+request goes only after a probe: one refusal, never a burst.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .records import ClientStats
 
-_RESET_MARGIN = 0.05  # seconds past a computed reset before sending again
-_CHARGE_DELAY = 0.2  # a request sent this long before monday measured its budget was charged by then
+HINT_UNIT = 1.0  # a reset hint is whole seconds, rounded up, to the nearest or down: ±1 s
+KEEP = 1_000  # points never spent in a window, so a probe (or a read) still fits
+ORDER_SLACK = 0.005  # a request sent this long before another may still be charged after it
+PROBE_GAP = 0.2  # seconds between probes while the window may or may not have reset
+_FIRST_ANSWER_WAIT = 2.0  # before the first answer, other requests wait this long for it at most
 
-
-class ComplexityBudget:
-    """What is left of monday's complexity budget, from each answer's RateLimit header or complexity field.
-
-    A request reserves its estimated cost before it is sent; when the budget left (less what requests in
-    flight reserved) cannot pay, it waits for the reset instead of drawing a 429. An answer saying "resets in
-    t seconds" (rounded up) puts that reset between (sent + t - 1) and (received + t): the least upper bound
-    is when the client sends again; an answer whose reset cannot be the tracked one (its lower bound lies
-    beyond the tracked reset) opened a new window, which monday starts at the first call after the old one
-    ended. When the answers also give the window's length (RateLimit-Policy ``w``), that window cannot end
-    later than the first request sent after the reset plus its length, a tighter bound than the rounded ``t``.
-    Past the tracked reset, and before any answer from the new window, the whole budget is assumed.
-    """
-
-    def __init__(self, stats: ClientStats, clock=time.monotonic):
-        self.stats, self.clock = stats, clock
-        self.limit: float | None = None  # the budget per window
-        self.low: float | None = None  # the least budget left reported in the current window
-        self.reset_at = 0.0
-        self.in_flight: set[Reservation] = set()
-        self.window: float | None = None  # the window's length, when monday says it
-        self.opened_at: float | None = None  # when the first request after the tracked reset was sent
-        self._lock = asyncio.Lock()
-        self._settled = asyncio.Event()
-        self.paused_until = 0.0  # while requests wait for the budget (or a 429's retry time): until when
-
-    def pause(self, seconds: float) -> None:
-        """Requests wait ``seconds`` for the budget from now (what a progress line shows)."""
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
-
-    def wait_left(self) -> float:
-        """Seconds requests still wait for monday's budget; 0 when nothing waits."""
-        return max(self.paused_until - self.clock(), 0.0)
-
-    @property
-    def reserved(self) -> float:
-        """What requests in flight may still take from the tracked budget figure."""
-        fresh = self.clock() >= self.reset_at
-        return sum(r.cost for r in self.in_flight if fresh or not r.counted)
-
-    def available(self) -> float | None:
-        if self.low is None:
-            return None
-        left = self.limit if self.clock() >= self.reset_at else self.low
-        return left - self.reserved
-
-    async def reserve(self, cost: float) -> Reservation:
-        async with self._lock:
-            while True:
-                left = self.available()
-                fresh = self.clock() >= self.reset_at
-                if left is None or cost <= left or (not self.in_flight and fresh):
-                    reservation = Reservation(cost)
-                    self.in_flight.add(reservation)
-                    if fresh and (self.opened_at is None or self.opened_at < self.reset_at):
-                        self.opened_at = self.clock()
-                    return reservation
-                started = self.clock()
-                if not fresh:  # wait for the reset
-                    self.pause(self.reset_at - started + 0.01)
-                    await asyncio.sleep(self.reset_at - started + 0.01)
-                else:  # a fresh window that in-flight reservations still cover: wait for one to settle
-                    self.pause(1.0)
-                    self._settled.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._settled.wait(), timeout=1.0)
-                self.stats.budget_waits += 1
-                self.stats.budget_wait_seconds += self.clock() - started
-
-    def settle(self, reservation: Reservation, seen: BudgetSeen | None) -> None:
-        self.in_flight.discard(reservation)
-        self._settled.set()
-        if seen is None or seen.reset_in <= 0 or reservation.sent_at is None:
-            return
-        now, sent_at = self.clock(), reservation.sent_at
-        # Requests sent well before the figure was taken were charged by then (this window or an older one).
-        measured = (now if seen.at_answer else sent_at) - _CHARGE_DELAY
-        for other in self.in_flight:
-            if other.sent_at is not None and other.sent_at < measured:
-                other.counted = True
-        self.limit = max(self.limit or 0.0, seen.limit or 0.0, seen.left)
-        self.window = seen.window or self.window
-        earliest, latest = sent_at + seen.reset_in - 1, now + seen.reset_in
-        if self.low is None or earliest > self.reset_at:  # the first answer, or one from a newer window
-            opened = self.opened_at if (self.opened_at or -1.0) >= self.reset_at else None
-            self.low, self.reset_at = seen.left, latest
-            if opened is not None and self.window:
-                self.reset_at = min(latest, opened + self.window + _RESET_MARGIN)
-        elif now < self.reset_at:  # the tracked window (answers from it arriving after its reset are stale)
-            self.low = min(self.low, seen.left)
-            self.reset_at = min(self.reset_at, latest)
-
-    def exhausted(self, retry_in: float) -> None:
-        """monday said the budget is spent: nothing is sent before it resets."""
-        self.low, self.reset_at = 0.0, self.clock() + retry_in
+Probe = Callable[[], Awaitable["BudgetSeen | None"]]
 
 
 @dataclass(eq=False)
@@ -119,34 +42,243 @@ class Reservation:
     """The estimated cost of one request, from before it is sent until its answer."""
 
     cost: float
+    window: int  # the window (as this client counts them) the request is charged to
+    units: int = 1  # mutations it pays for (reserve with a unit cost)
     sent_at: float | None = None
-    counted: bool = False  # already included in the budget figure monday last reported
 
 
 @dataclass(frozen=True)
 class BudgetSeen:
-    """The budget as one answer reports it."""
+    """The budget as one answer reports it. ``before``/``after``/``reset_in`` come from the ``complexity``
+    field (measured when the request was charged) or else from the RateLimit header (``after``, ``reset_in``
+    measured when answered); ``refused`` is a budget 429 whose ``reset_in`` is its retry_in."""
 
-    left: float
-    reset_in: float
+    after: float | None = None
+    reset_in: float | None = None
+    before: float | None = None
     limit: float | None = None
     window: float | None = None
-    at_answer: bool = False  # measured when the answer was made (headers), else when the request was charged
+    refused: bool = False
 
     @classmethod
-    def of(cls, headers: Mapping[str, str], payload: Any, replayed: bool) -> BudgetSeen | None:
-        """From the RateLimit headers (the state when answered) or else the ``complexity`` field — never
-        from a replayed answer's body, which tells the budget of the original request."""
-        current, policy = _rate_limit_entry(headers.get("RateLimit")), _rate_limit_entry(
-            headers.get("RateLimit-Policy"))
-        if "r" in current and "t" in current:
-            return cls(current["r"], current["t"], policy.get("q"), policy.get("w"), at_answer=True)
+    def of(cls, headers: Mapping[str, str], payload: Any, replayed: bool) -> BudgetSeen:
+        """From an answer; a replayed body tells the budget of the original request, so only its headers
+        count."""
+        policy = _rate_limit_entry(headers.get("RateLimit-Policy"))
+        limit, window = policy.get("q"), policy.get("w")
         data = payload.get("data") if isinstance(payload, Mapping) else None
         complexity = data.get("complexity") if isinstance(data, Mapping) else None
-        if replayed or not isinstance(complexity, Mapping):
+        if isinstance(complexity, Mapping) and not replayed:
+            return cls(_number(complexity.get("after")), _number(complexity.get("reset_in_x_seconds")),
+                       _number(complexity.get("before")), limit, window)
+        current = _rate_limit_entry(headers.get("RateLimit"))
+        return cls(current.get("r"), current.get("t"), None, limit, window)
+
+    @property
+    def figure(self) -> bool:
+        return self.after is not None and self.reset_in is not None
+
+
+class ComplexityBudget:
+    """What is left of the current window, when it can end, and the requests in flight against it."""
+
+    def __init__(self, stats: ClientStats, clock: Callable[[], float] = time.monotonic, speed: float = 1.0):
+        self.stats, self.clock = stats, clock
+        self.speed = speed  # clock seconds per wall second (1; a benchmark may run time faster)
+        self.probe: Probe | None = None  # the transport's cheap budget query
+        self.limit: float | None = None  # points per window
+        self.window: float | None = None  # seconds per window (RateLimit-Policy w)
+        self.current = 0  # the window requests are charged to now, as this client counts them
+        self.left: tuple[float, float] | None = None  # (budget left, sent time of the request that said so)
+        self.ends = (0.0, math.inf)  # the current window ends no earlier / no later than this
+        self.paused_until = 0.0  # after a rate-limit 429 nothing is sent before this
+        self.waiting_until = 0.0  # while requests wait for the budget (or a pause): until when
+        self.doubted = False  # a 429 came that the figures did not foresee: ask before believing it
+        self.in_flight: set[Reservation] = set()
+        self._lock = asyncio.Lock()
+        self._changed = asyncio.Event()
+        self._version = 0  # counts what answers have changed, so a waiter never misses one
+
+    def available(self) -> float | None:
+        """Points the next request may take: the least left reported, less what requests sent since then (and
+        requests sent just before, which may have been charged after it) hold; None before any figure."""
+        if self.left is None:
             return None
-        return cls(float(complexity.get("after") or 0), float(complexity.get("reset_in_x_seconds") or 0),
-                   float(complexity.get("before") or 0) or None)
+        left, measured = self.left
+        holding = sum(r.cost for r in self.in_flight if r.window == self.current
+                      and (r.sent_at is None or r.sent_at > measured - ORDER_SLACK))
+        return left - holding - KEEP
+
+    async def reserve(self, cost: float, *, unit: float | None = None, most: int = 1) -> Reservation:
+        """Wait until the budget can pay ``cost``, then hold it for the request about to be sent.
+
+        With a ``unit`` cost, wait until it can pay one unit and hold as many as it can pay now, up to
+        ``most`` (``reservation.units``): the end of a window is spent on one smaller request, and the next
+        request, sized when it is its turn, waits for the new window and goes whole.
+        """
+        async with self._lock:
+            waited_from = self.clock()
+            first_wait = waited_from + _FIRST_ANSWER_WAIT
+            while True:
+                now, version = self.clock(), self._version
+                if now < self.paused_until:
+                    await self._wait(self.paused_until - now, version)
+                    continue
+                spare = self.available()
+                units = most
+                if spare is not None and unit:
+                    units = max(1, min(most, int(spare // unit)))
+                    cost = unit * units
+                if spare is None:  # nothing known yet: the first request goes alone and tells
+                    if self.in_flight and now < first_wait:
+                        await self._wait(first_wait - now, version)
+                        continue
+                elif cost > spare and not self._overdue(cost):
+                    low, high = self.ends
+                    if self.doubted:  # is the budget spent (another integration) or was the 429 spurious?
+                        self.doubted = False
+                        await self._ask(surely_new=now >= high)
+                    elif now < low:
+                        await self._wait(low - now, version)
+                    elif now < high and high - now <= PROBE_GAP:
+                        await self._wait(high - now, version)
+                    else:
+                        await self._ask(surely_new=now >= high)
+                    continue
+                if now > waited_from:
+                    self.stats.budget_waits += 1
+                    self.stats.budget_wait_seconds += now - waited_from
+                reservation = Reservation(cost, self.current, units)
+                self.in_flight.add(reservation)
+                return reservation
+
+    def _overdue(self, cost: float) -> bool:
+        """A request dearer than a whole window goes when nothing else is in flight (monday decides)."""
+        return self.limit is not None and cost > self.limit - KEEP and not self.in_flight
+
+    async def _ask(self, surely_new: bool) -> None:
+        """Send a probe and learn from it: a new window (its budget, and its end pinned when the probe opened
+        it), or the old one still running (its end moves later). Other requests wait meanwhile."""
+        if self.probe is None:  # nobody to ask (the transport always sets one): wait for an answer
+            await self._wait(PROBE_GAP, self._version)
+            return
+        sent = self.clock()
+        self.stats.budget_probes += 1
+        seen = await self.probe()
+        received = self.clock()
+        if seen is None or not (seen.figure or seen.refused):
+            await self._wait(PROBE_GAP, self._version)
+            return
+        self._policy(seen)
+        if seen.refused:
+            self._refusal(sent, received, seen.reset_in or HINT_UNIT)
+            return
+        left = self.left[0] if self.left else -math.inf
+        before = seen.before if seen.before is not None else seen.after
+        if surely_new or before > left:
+            self._open(seen, sent, received, pinned=self.limit is not None and before >= self.limit)
+        else:  # the old window is still running at the probe's charge
+            self.left = (min(left, seen.after), sent)
+            self._narrow(sent, received + seen.reset_in + HINT_UNIT)
+            await self._wait(PROBE_GAP, self._version)
+
+    def settle(self, reservation: Reservation, seen: BudgetSeen | None, received: float) -> None:
+        """A request was answered (or failed): its cost is no longer held; what its answer says is learnt."""
+        self.in_flight.discard(reservation)
+        self._changed_now()
+        if seen is None or reservation.sent_at is None:
+            return
+        self._policy(seen)
+        if not seen.figure or reservation.window != self.current:
+            return  # charged to a window that has ended since: nothing to learn about this one
+        sent = reservation.sent_at
+        before = seen.before if seen.before is not None else seen.after
+        opened = self.limit is not None and before >= self.limit  # nothing was charged before it
+        if self.left is None:
+            self._open(seen, sent, received, pinned=opened)
+        elif sent > self.left[1] + ORDER_SLACK and before > self.left[0]:
+            self._open(seen, sent, received, pinned=opened)  # the budget rose: the window reset before it
+        elif sent >= self.left[1]:
+            self.left = (min(self.left[0], seen.after), sent)
+            high = received + seen.reset_in + HINT_UNIT
+            self._narrow(sent + seen.reset_in - HINT_UNIT, min(high, received + (self.window or math.inf)))
+
+    def refused(self, reservation: Reservation, retry_in: float, received: float) -> None:
+        """A budget 429: nothing is left until the reset retry_in says."""
+        self.in_flight.discard(reservation)
+        self._changed_now()
+        if reservation.window == self.current and reservation.sent_at is not None:
+            self._refusal(reservation.sent_at, received, retry_in)
+
+    def release(self, reservation: Reservation) -> None:
+        """A reservation that was never sent."""
+        self.in_flight.discard(reservation)
+        self._changed_now()
+
+    def wait_left(self) -> float:
+        """Wall seconds requests still wait for monday's budget (what a progress line shows); 0 when none."""
+        return max(self.waiting_until - self.clock(), 0.0) / self.speed
+
+    def pause(self, seconds: float) -> None:
+        """A rate-limit 429 (requests, concurrency): nobody sends for ``seconds``."""
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+        self._changed_now()
+
+    # -- the window's figures -------------------------------------------------------------------------------
+
+    def _policy(self, seen: BudgetSeen) -> None:
+        self.window = seen.window or self.window
+        self.limit = max(self.limit or 0.0, seen.limit or 0.0, seen.before or 0.0) or None
+
+    def _open(self, seen: BudgetSeen, sent: float, received: float, pinned: bool) -> None:
+        """A new window, first seen in a request sent at ``sent``: requests sent before it were charged to an
+        older window (or are in its figure); the ones sent after it are charged to this one."""
+        self.current += 1
+        for reservation in self.in_flight:
+            if reservation.sent_at is None or reservation.sent_at >= sent:
+                reservation.window = self.current
+        self.left = (seen.after, sent)
+        low, high = sent + seen.reset_in - HINT_UNIT, received + seen.reset_in + HINT_UNIT
+        if self.window:  # it opened no later than this request's charge; when the request opened it, then
+            high = min(high, received + self.window)
+            low = max(low, sent + self.window) if pinned else low
+        self.ends = (min(low, high), high)
+
+    def _narrow(self, low: float, high: float) -> None:
+        current_low, current_high = self.ends
+        low, high = max(low, current_low), min(high, current_high)
+        self.ends = (min(low, high), high)
+
+    def _refusal(self, sent: float, received: float, retry_in: float) -> None:
+        self.doubted = self.left is None or self.left[0] > KEEP  # the figures said there was budget left
+        self.left = (0.0, sent)
+        low, high = sent + retry_in - HINT_UNIT, received + retry_in + HINT_UNIT
+        current_low, current_high = self.ends
+        if low > current_high or high < current_low:  # not the window we thought: take monday's word
+            self.ends = (low, high)
+        else:
+            self._narrow(low, high)
+
+    def _changed_now(self) -> None:
+        self._version += 1
+        self._changed.set()
+
+    async def _wait(self, seconds: float, version: int) -> None:
+        """Sleep up to ``seconds`` (clock seconds), waking early when an answer has changed what is known
+        since ``version``."""
+        if version != self._version:
+            return
+        self._changed.clear()
+        self.waiting_until = max(self.waiting_until, self.clock() + seconds)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=max(seconds, 0.001) / self.speed)
+        finally:
+            self.waiting_until = min(self.waiting_until, self.clock())
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _rate_limit_entry(header: str | None) -> dict[str, float]:

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..common.errors import MondayPermanentError
+from ..common.errors import MondayPermanentError, MondayTransientError
 from ..config import Config, name_key, normalise_name
 from .adoption import Adoption
 from .batch_writes import BatchWriter
@@ -61,16 +61,18 @@ class MondayClient:
     that adopts through the reader.
     """
 
-    def __init__(self, config: Config, *, url: str | None = None, token: str | None = None):
+    def __init__(self, config: Config, *, url: str | None = None, token: str | None = None,
+                 unit_costs: Mapping[str, float] | None = None):
         self.config = config
         self.settings = config.monday
-        self._transport = Transport(config, url=url, token=token)
+        self._transport = Transport(config, url=url, token=token, unit_costs=unit_costs)
         self.url = self._transport.url
         self.board_id = config.environment.board_id
         self.key_column = config.environment.key_column
         self.create_labels_columns = frozenset(config.sync.create_labels_if_missing)
         self.stats = self._transport.stats
         self.budget = self._transport.budget
+        self.unit_costs = self._transport.costs  # what each operation costs; remember .known() between runs
         self._reader = BoardReader(self._transport, self.board_id, self.key_column)
         self._writer = BatchWriter(self._transport, Adoption(self._reader, self._transport))
         self._schema: BoardSchema | None = None
@@ -112,12 +114,14 @@ class MondayClient:
             raise MondayPermanentError(f"board {board_id} does not exist or the token cannot see it")
         return board_from_api(boards[0])
 
-    async def ensure_groups(self, titles: Iterable[str]) -> dict[str, str]:
+    async def ensure_groups(self, titles: Iterable[str], *, exclusive: bool = False) -> dict[str, str]:
         """title -> group id of the items board; a missing group is created once.
 
         Creation is serialised in this client and the board is read again just before creating, so two tasks
         never create the same group. Two *processes* may still race; when the board then holds twins, every
-        caller settles on the same one (the smallest id) so items do not scatter.
+        caller settles on the same one (the smallest id) so items do not scatter: the board is read again
+        after creating. ``exclusive``: the caller holds a lock on these titles that other processes honour
+        too (the sync's group locks in the store), so there is no race to settle and that read is skipped.
         """
         await self.board_schema()
         wanted = list(dict.fromkeys(normalise_name(t) for t in titles))
@@ -127,13 +131,9 @@ class MondayClient:
                 await self._refresh_groups()
             for title in wanted:
                 if name_key(title) not in self._groups:
-                    data = await self._transport.query(
-                        "create_group", {"board_id": self.board_id, "group_name": title}, write=True)
-                    created = data.get("create_group") or {}
-                    if not created.get("id"):
-                        raise MondayPermanentError(f"monday did not create group {title!r}")
-                    self._groups[name_key(title)] = str(created["id"])
-                    await self._refresh_groups()
+                    self._groups[name_key(title)] = await self._create_group(title)
+                    if not exclusive:
+                        await self._refresh_groups()
             return {title: self._groups[name_key(title)] for title in wanted}
 
     async def create_column(self, board_id: str, column_id: str, title: str, column_type: str,
@@ -148,6 +148,28 @@ class MondayClient:
         async with self._schema_lock:
             self._schema = None
         return column_id
+
+    async def _create_group(self, title: str) -> str:
+        """Create one group. After a failed try the board is read again (the failed create may have been
+        applied) before the next try, which is a new request under a new Idempotency-Key."""
+        failure: MondayTransientError | None = None
+        for attempt in range(self.settings.max_retries + 1):
+            if attempt:
+                await asyncio.sleep(self._transport.backoff(attempt))
+                await self._refresh_groups()
+                if name_key(title) in self._groups:
+                    return self._groups[name_key(title)]
+            try:
+                data = await self._transport.query(
+                    "create_group", {"board_id": self.board_id, "group_name": title}, write=True)
+            except MondayTransientError as exc:
+                failure = exc
+                continue
+            created = data.get("create_group") or {}
+            if not created.get("id"):
+                raise MondayPermanentError(f"monday did not create group {title!r}")
+            return str(created["id"])
+        raise failure
 
     async def _refresh_groups(self) -> None:
         data = await self._transport.query("board_groups", {"board_ids": [self.board_id]})

@@ -112,6 +112,7 @@ class ClientStats:
     records_retried: int = 0  # records sent again in a later round (locked, failed alias, not adopted)
     budget_waits: int = 0  # times a request waited for the budget to reset instead of being sent
     budget_wait_seconds: float = 0.0
+    budget_probes: int = 0  # cheap budget queries: has the window reset yet?
     replays: int = 0  # answers with Idempotency-Replayed: true
     adopted: int = 0
     statuses: Counter = field(default_factory=Counter)  # HTTP status -> count ("timeout", "connection" too)

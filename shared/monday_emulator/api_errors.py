@@ -30,6 +30,15 @@ def rate_limited(retry_in: int) -> dict:
     return error_body("Rate limit exceeded", "RATE_LIMIT_EXCEEDED", retry_in_seconds=retry_in)
 
 
+def too_many_requests(code: str, retry_in: int) -> dict:
+    """The body of a 429 for ``code``: the budget's, the rate limit's, or any other limit's."""
+    if code == "COMPLEXITY_BUDGET_EXHAUSTED":
+        return budget_exhausted(retry_in)
+    if code == "RATE_LIMIT_EXCEEDED":
+        return rate_limited(retry_in)
+    return error_body(f"Too many requests ({code})", code, retry_in_seconds=retry_in)
+
+
 def daily_limit_exceeded(retry_in: int) -> dict:
     return error_body("Daily limit exceeded", "DAILY_LIMIT_EXCEEDED", retry_in_seconds=retry_in)
 

@@ -7,8 +7,11 @@ drawn from a seeded RNG so a run is repeatable. Kinds and their parameters:
 - ``http_500_after``: apply, then answer 500 (the real answer is what an Idempotency-Key retry replays).
 - ``hang_after``: apply, then send nothing for ``seconds`` (default 600) so the client times out.
 - ``http_423``: answer 423 "Resource is currently locked" without applying.
+- ``http_429``: a spurious 429 (the budget is not spent): ``code`` (default COMPLEXITY_BUDGET_EXHAUSTED, or
+  RATE_LIMIT_EXCEEDED) with ``retry_in`` seconds (default 1), without applying.
 - ``fail_alias``: the mutation under ``alias`` (default: the request's first) fails with ``code`` /
-  ``message`` / ``status_code`` / ``error_data`` while the other aliases succeed.
+  ``message`` / ``status_code`` / ``error_data`` while the other aliases succeed. It combines with one fault
+  of the other kinds on the same request (an alias fails, then the answer is lost: ``http_500_after``).
 - ``slow``: wait ``seconds`` (default 1.0) before handling the request.
 - ``drop_connection``: close the connection without an answer, after applying (``applied=True``, default) or
   before.
@@ -22,9 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("http_500_before", "http_500_after", "hang_after", "http_423", "fail_alias", "slow",
-               "drop_connection")
+FAULT_KINDS = ("http_500_before", "http_500_after", "hang_after", "http_423", "http_429", "fail_alias",
+               "slow", "drop_connection")
+ALIAS_KINDS = frozenset({"fail_alias"})  # fire alongside one fault of the other kinds (the request's fate)
 _PARAMS = {"hang_after": {"seconds"}, "slow": {"seconds"}, "drop_connection": {"applied"},
+           "http_429": {"code", "retry_in"},
            "fail_alias": {"alias", "code", "message", "status_code", "error_data"}}
 
 
@@ -91,16 +96,27 @@ class Faults:
         with self._lock:
             return [f for f in self._faults if f.count is None or f.fired < f.count]
 
-    def take(self, request: RequestInfo) -> Fault | None:
-        """The first armed fault that matches this request and fires now (counted as fired)."""
+    def fired(self) -> dict[str, int]:
+        """kind -> how many times faults of that kind fired (spent ones included)."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for fault in self._faults:
+                counts[fault.kind] = counts.get(fault.kind, 0) + fault.fired
+            return counts
+
+    def take(self, request: RequestInfo) -> tuple[Fault | None, Fault | None]:
+        """(request fault, alias fault): of each family, the first armed fault that matches this request and
+        fires now (counted as fired)."""
+        fired: dict[bool, Fault] = {}
         with self._lock:
             for fault in self._faults:
-                if fault.count is not None and fault.fired >= fault.count:
+                family = fault.kind in ALIAS_KINDS
+                if family in fired or (fault.count is not None and fault.fired >= fault.count):
                     continue
                 if not fault.matches(request):
                     continue
                 if fault.probability is not None and self._rng.random() >= fault.probability:
                     continue
                 fault.fired += 1
-                return fault
-        return None
+                fired[family] = fault
+        return fired.get(False), fired.get(True)

@@ -1,5 +1,6 @@
 """monday's limits on a token: the complexity budget per window, requests per window, calls per day, requests
-in flight, and the Idempotency-Key cache. Each keeps its own time so tests can scale a "minute" down.
+in flight, and the Idempotency-Key cache. Each keeps its own time so tests can scale a "minute" down, and
+rounds what it tells clients about resets with ``hint`` (see timing.py).
 """
 
 from __future__ import annotations
@@ -21,25 +22,37 @@ def _ceil(seconds: float) -> int:
     return max(1, math.ceil(seconds))
 
 
+Hint = Callable[[float], int]  # seconds still to wait -> the whole seconds a client is told
+
+
 class ComplexityBudget:
     """A budget of ``total`` points that refills ``window`` seconds after the first call of a window."""
 
-    def __init__(self, total: int, window: float, clock: Callable[[], float] = time.monotonic):
-        self.total, self.window, self.clock = total, window, clock
+    def __init__(self, total: int, window: float, clock: Callable[[], float] = time.monotonic,
+                 hint: Hint = _ceil):
+        self.total, self.window, self.clock, self.hint = total, window, clock, hint
         self.spent = 0
         self.window_start: float | None = None
+        self.history: list[tuple[float, int]] = []  # (start, points charged) of each window, oldest first
 
     def _roll(self) -> float:
         now = self.clock()
         if self.window_start is None or now >= self.window_start + self.window:
+            if self.window_start is not None:
+                self.history.append((self.window_start, self.spent))
             self.window_start, self.spent = now, 0
         return now
+
+    def windows(self) -> list[tuple[float, int]]:
+        """(start, points charged) of every window so far, the current one last."""
+        current = [(self.window_start, self.spent)] if self.window_start is not None else []
+        return self.history + current
 
     def charge(self, cost: int) -> dict:
         """The ``complexity`` answer for a request of ``cost``; LimitExceeded when the rest cannot pay."""
         now = self._roll()
         before = self.total - self.spent
-        reset_in = _ceil(self.window_start + self.window - now)
+        reset_in = self.hint(self.window_start + self.window - now)
         if cost > before:
             raise LimitExceeded(reset_in)
         self.spent += cost
@@ -49,18 +62,24 @@ class ComplexityBudget:
         self.spent = max(0, self.spent - cost)
 
     def remaining(self) -> tuple[int, int]:
-        now = self._roll()
-        return self.total - self.spent, _ceil(self.window_start + self.window - now)
+        """(points left, hint to the reset) now. Only a call opens a window, so a window that has run out
+        reads as a whole budget and a whole window, which the next call starts."""
+        now = self.clock()
+        if self.window_start is None or now >= self.window_start + self.window:
+            return self.total, self.hint(self.window)
+        return self.total - self.spent, self.hint(self.window_start + self.window - now)
 
     def reset(self) -> None:
         self.window_start, self.spent = None, 0
+        self.history.clear()
 
 
 class RequestRate:
     """At most ``limit`` requests in any ``window`` seconds (a sliding log)."""
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
-        self.limit, self.window, self.clock = limit, window, clock
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
+                 hint: Hint = _ceil):
+        self.limit, self.window, self.clock, self.hint = limit, window, clock, hint
         self.sent: deque[float] = deque()
 
     def take(self) -> None:
@@ -68,7 +87,7 @@ class RequestRate:
         while self.sent and self.sent[0] <= now - self.window:
             self.sent.popleft()
         if len(self.sent) >= self.limit:
-            raise LimitExceeded(_ceil(self.sent[0] + self.window - now))
+            raise LimitExceeded(self.hint(self.sent[0] + self.window - now))
         self.sent.append(now)
 
     def remaining(self) -> int:

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from .limits import (
 from .paging import CursorStore
 from .request_log import EmulatorCounters, RequestRecord
 from .resolvers import FailAlias, RequestContext
+from .timing import Timing
 
 ACCOUNT_ID = 24_681_357
 _CREATED = {"create_item": "items_created", "create_subitem": "subitems_created",
@@ -56,8 +57,13 @@ class _Outcome:
     executed: bool = False  # mutations ran: the answer belongs in the idempotency cache
     delivery: str = "answer"  # answer | http_500 | hang | drop
     headers: dict = field(default_factory=dict)
-    fault: Fault | None = None
+    fault: Fault | None = None  # the fault that decided the request's fate
+    alias_fault: Fault | None = None  # fail_alias, which may come on top of it
     complexity: int = 0
+
+    @property
+    def fault_kinds(self) -> str | None:
+        return "+".join(f.kind for f in (self.alias_fault, self.fault) if f) or None
 
 
 class MondayEmulator(Harness):
@@ -66,7 +72,11 @@ class MondayEmulator(Harness):
     boards: the account's boards (default: the development order book and its subitems board).
     token: the Authorization value to demand (None: any request is accepted).
     latency: seconds each mutation field takes (asyncio.sleep, so concurrent requests overlap).
+    request_latency: seconds every request takes before it is handled (monday: ~0.15 s).
     complexity_budget / window_seconds: the per-window complexity budget (monday: 10M per 60 s).
+    reset_rounding: how reset hints are rounded to whole seconds, "up", "nearest" or "down" (timing.py).
+    time_scale: the emulated clock runs this many times faster; windows, latencies and hints are in emulated
+    seconds (fault durations, idempotency_ttl and index_lag stay in wall seconds).
     requests_per_window: requests allowed per window (None: no limit); max_concurrency: requests in flight.
     daily_limit: calls per UTC day (None: no limit). idempotency_ttl: seconds an answer is replayed.
     index_lag: seconds before items_page_by_column_values finds a new item. lock_items: a write touching an
@@ -78,13 +88,17 @@ class MondayEmulator(Harness):
                  latency: float = 0.0, complexity_budget: int = 10_000_000, window_seconds: float = 60.0,
                  requests_per_window: int | None = None, max_concurrency: int | None = None,
                  daily_limit: int | None = None, idempotency_ttl: float = 1800.0, index_lag: float = 0.0,
-                 lock_items: bool = True, seed: int = 0):
+                 lock_items: bool = True, seed: int = 0, request_latency: float = 0.0,
+                 reset_rounding: str = "up", time_scale: float = 1.0):
         self.api = MondayGraphQL(Path(schema_file) if schema_file else None)
         self.state = AccountState([order_book_board()] if boards is None else boards, index_lag=index_lag)
         self.host, self.port = host, port
-        self.latency, self.lock_items, self.max_concurrency = latency, lock_items, max_concurrency
-        self.budget = ComplexityBudget(complexity_budget, window_seconds)
-        self.rate = RequestRate(requests_per_window, window_seconds) if requests_per_window else None
+        self.timing = Timing(reset_rounding, time_scale)
+        self.latency, self.request_latency = latency, request_latency
+        self.lock_items, self.max_concurrency = lock_items, max_concurrency
+        self.budget = ComplexityBudget(complexity_budget, window_seconds, self.timing.clock, self.timing.hint)
+        self.rate = (RequestRate(requests_per_window, window_seconds, self.timing.clock, self.timing.hint)
+                     if requests_per_window else None)
         self.daily = DailyCalls(daily_limit) if daily_limit is not None else None
         self.idempotency = IdempotencyStore(idempotency_ttl)
         self.cursors = CursorStore()
@@ -136,6 +150,7 @@ class MondayEmulator(Harness):
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.counters.requests += 1
+        await self.timing.sleep(self.request_latency)
         key = request.headers.get("Idempotency-Key")
         version = request.headers.get("API-Version")
         info, outcome = await self._answer(request, key)
@@ -146,7 +161,7 @@ class MondayEmulator(Harness):
             time.time(), info.operation_name if info else None, info.fields if info else (),
             len(info.aliases) if info else 0, key, version, delivered,
             replayed=outcome.headers.get("Idempotency-Replayed") == "true",
-            fault=outcome.fault.kind if outcome.fault else None, complexity=outcome.complexity))
+            fault=outcome.fault_kinds, complexity=outcome.complexity))
         if outcome.delivery == "hang":
             seconds = float(outcome.fault.params.get("seconds", 600.0))
             with contextlib.suppress(TimeoutError):
@@ -218,7 +233,7 @@ class MondayEmulator(Harness):
             self._in_flight -= 1
 
     async def _execute(self, operation: Operation, variables: Variables, info: RequestInfo) -> _Outcome:
-        fault = self.faults.take(info)
+        fault, alias_fault = self.faults.take(info)
         kind = fault.kind if fault else None
         if kind == "slow":
             await asyncio.sleep(float(fault.params.get("seconds", 1.0)))
@@ -226,6 +241,11 @@ class MondayEmulator(Harness):
             return _Outcome(500, api_errors.internal_error(), fault=fault)
         if kind == "http_423":
             return _Outcome(423, api_errors.locked(), headers={"Retry-After": "1"}, fault=fault)
+        if kind == "http_429":
+            retry_in = int(fault.params.get("retry_in", 1))
+            code = fault.params.get("code", "COMPLEXITY_BUDGET_EXHAUSTED")
+            body = api_errors.too_many_requests(code, retry_in)
+            return replace(_refused(429, body, retry_in), fault=fault)
         if kind == "drop_connection" and not fault.params.get("applied", True):
             return _Outcome(0, {}, delivery="drop", fault=fault)
         touched = self._touched(operation, variables)
@@ -240,8 +260,8 @@ class MondayEmulator(Harness):
         except LimitExceeded as exc:
             return _refused(429, api_errors.budget_exhausted(exc.retry_in), exc.retry_in)
         self.counters.complexity_spent += cost
-        context = RequestContext(self.state, self.cursors, complexity, self.latency,
-                                 self._fail_alias(fault, operation))
+        context = RequestContext(self.state, self.cursors, complexity, self.latency / self.timing.scale,
+                                 self._fail_alias(alias_fault, operation))
         self._writing |= touched
         try:
             result = await self.api.execute(operation, variables, context)
@@ -255,7 +275,7 @@ class MondayEmulator(Harness):
         self._count(operation, context.applied)
         delivery = {"http_500_after": "http_500", "hang_after": "hang", "drop_connection": "drop"}.get(kind)
         return _Outcome(200, payload, executed=operation.is_mutation, delivery=delivery or "answer",
-                        fault=fault, complexity=cost)
+                        fault=fault, alias_fault=alias_fault, complexity=cost)
 
     def _touched(self, operation: Operation, variables: Variables) -> set[str]:
         if not (self.lock_items and operation.is_mutation):

@@ -6,7 +6,6 @@ its parent (subitems); each record's result is written back to the store as mond
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
@@ -16,31 +15,29 @@ from typing import TYPE_CHECKING
 from ..common.records import LineRow, OrderRow
 from ..config import Config
 from ..monday import (
-    FoundSubitem,
     ItemCreate,
     ItemUpdate,
     MondayClient,
-    SubitemCreate,
-    SubitemUpdate,
     WriteResult,
     id_order,
 )
 from ..monday import SubitemDelete as SubitemDeleteRequest
-from ..store import AsyncStore, when_saved
+from ..store import AsyncStore
+from .batch_steps import all_done, result_message, without_blanks
 from .failure_text import IN_SUMMARY, with_excel_column
 from .group_moves import GroupMoves
 from .groups import GroupTitles
 from .order_archives import OrderArchives
 from .plan import (
     ItemWrite,
-    SubitemDelete,
-    SubitemWrite,
     SyncPlan,
     is_parked,
     plan_batch_work,
 )
 from .planner import retry_delay, utc_now
 from .progress import record_answered
+from .subitem_feed import SubitemFeed
+from .subitem_writes import SubitemWrites
 from .summary import FailedRecord, RunSummary
 
 if TYPE_CHECKING:
@@ -48,10 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Adopted = tuple[SubitemWrite, FoundSubitem]
-
-
-class BatchSync(GroupMoves, OrderArchives):
+class BatchSync(GroupMoves, OrderArchives, SubitemWrites):
     """The sending and the write-back of one batch; the only part of a sync that talks to monday.
 
     Its store is the async one (store calls run on the store's thread): a write-back made in a result callback
@@ -87,13 +81,17 @@ class BatchSync(GroupMoves, OrderArchives):
         if self.dry_run:
             await self.count_dry_run(plan, creates, adopted, existed, group_ids)
             return
-        await all_done(self.create_items(creates, group_ids),
+        # Every step at once: subitems under items that exist go now, those of a new item as soon as monday
+        # answers with its id (the client keeps writes to one item out of concurrent requests).
+        made = {write.record_uuid for write in creates}
+        feed = SubitemFeed([w for w in plan.subitem_creates if w.record_uuid in made], self.create_subitems,
+                           self.config.monday.mutations_per_request)
+        await all_done(feed.after(self.create_items(creates, group_ids, then=feed.parent_known)),
                        self.move_and_update(plan.item_updates, group_ids),
                        self.move_and_update(adopted, group_ids, adopted=True),
-                       self.archive_orders(plan.item_archives, plan.orders_to_archive))
-        subitem_creates, subitems_adopted = await self.adopt_subitems(plan.subitem_creates, existed)
-        await all_done(self.create_subitems(subitem_creates), self.update_subitems(plan.subitem_updates),
-                   self.write_adopted_subitems(subitems_adopted), self.delete_subitems(plan.subitem_deletes))
+                       self.archive_orders(plan.item_archives, plan.orders_to_archive),
+                       self.subitems_under_known_parents(plan.subitem_creates, existed),
+                       self.update_subitems(plan.subitem_updates), self.delete_subitems(plan.subitem_deletes))
         if plan.lines_to_forget:
             self.store.forget_lines(plan.lines_to_forget)
         await self.store.settled()  # the write-backs say which subitems are orphans
@@ -135,10 +133,12 @@ class BatchSync(GroupMoves, OrderArchives):
                 to_create.append(write)
         return to_create, adopted
 
-    async def create_items(self, writes: Sequence[ItemWrite], group_ids: Mapping[str, str]) -> None:
+    async def create_items(self, writes: Sequence[ItemWrite], group_ids: Mapping[str, str],
+                           then: Callable[[str], None] | None = None) -> None:
+        """Create the items; ``then(record_uuid)`` hears each one made (its id is known now)."""
         by_ref = {write.record_uuid: write for write in writes}
         requests = [ItemCreate(ref=w.record_uuid, group_id=group_ids[w.group_title], name=w.name,
-                               key=w.business_key, values=_without_blanks(w.columns)) for w in writes]
+                               key=w.business_key, values=without_blanks(w.columns)) for w in writes]
 
         def success(result: WriteResult) -> None:
             write = by_ref[result.ref]
@@ -147,6 +147,8 @@ class BatchSync(GroupMoves, OrderArchives):
                 self.summary.items_adopted += 1
             else:
                 self.summary.items_created += 1
+            if then is not None:
+                then(write.record_uuid)
 
         await self.send(self.client.create_items, requests, success, self.item_failed)
 
@@ -181,118 +183,11 @@ class BatchSync(GroupMoves, OrderArchives):
                                 next_attempt, utc_now())
         self.record_failure(order.business_key, "item", result, attempts)
 
-    # -- subitems --------------------------------------------------------------------------------------------
-
-    async def adopt_subitems(self, creates: Sequence[SubitemWrite], existed: set[str]
-                             ) -> tuple[list[SubitemWrite], list[Adopted]]:
-        """Creates whose parent item is known, split into (to create, adopted): under a parent that existed
-        before this batch, a subitem with the line's name is the one an earlier, interrupted run made.
-        Lines of an order whose item could not be created keep waiting for it."""
-        ready = [write for write in creates if write.record_uuid in self.item_ids]
-        parents = sorted({self.item_ids[w.record_uuid] for w in ready if w.record_uuid in existed})
-        children = await self.client.subitems_of(parents) if parents else {}
-        to_create, adopted, taken = [], [], set()
-        for write in ready:
-            siblings = sorted(children.get(self.item_ids[write.record_uuid], ()),
-                              key=lambda sub: id_order(sub.id))
-            match = next((s for s in siblings if s.name == write.name and s.id not in taken), None)
-            if match is None:
-                to_create.append(write)
-            else:
-                taken.add(match.id)
-                adopted.append((write, match))
-        return to_create, adopted
-
-    async def create_subitems(self, writes: Sequence[SubitemWrite]) -> None:
-        by_ref = {write.line_uuid: write for write in writes}
-        requests = [SubitemCreate(ref=w.line_uuid, parent_item_id=self.item_ids[w.record_uuid], name=w.name,
-                                  values=_without_blanks(w.columns)) for w in writes]
-
-        def success(result: WriteResult) -> None:
-            self.line_synced(by_ref[result.ref], result.monday_id)
-            if result.adopted:
-                self.summary.subitems_adopted += 1
-            else:
-                self.summary.subitems_created += 1
-
-        await self.send(self.client.create_subitems, requests, success, self.line_failed)
-
-    async def update_subitems(self, writes: Sequence[SubitemWrite], adopted: bool = False) -> None:
-        by_ref = {write.line_uuid: write for write in writes}
-        requests = [SubitemUpdate(ref=w.line_uuid, subitem_id=w.subitem_id, values=w.columns, name=w.name,
-                                  parent_item_id=self.item_ids.get(w.record_uuid)) for w in writes]
-
-        def success(result: WriteResult) -> None:
-            self.line_synced(by_ref[result.ref], by_ref[result.ref].subitem_id)
-            if adopted:
-                self.summary.subitems_adopted += 1
-            else:
-                self.summary.subitems_updated += 1
-
-        await self.send(self.client.update_subitems, requests, success, self.line_failed)
-
-    async def write_adopted_subitems(self, adopted: Sequence[Adopted]) -> None:
-        """An adopted subitem already showing the line's values is only written back; others are updated."""
-        stale = []
-        for write, found in adopted:
-            write = replace(write, subitem_id=found.id)
-            if all((found.values.get(column) or "") == (value or "") for column, value in
-                   write.columns.items()):
-                self.line_synced(write, found.id)
-                self.summary.subitems_adopted += 1
-            else:
-                stale.append(write)
-        await self.update_subitems(stale, adopted=True)
-
-    async def delete_subitems(self, deletes: Sequence[SubitemDelete]) -> None:
-        requests = [SubitemDeleteRequest(ref=d.line_uuid, subitem_id=d.subitem_id,
-                                         parent_item_id=self.item_ids.get(d.record_uuid)) for d in deletes]
-
-        def success(result: WriteResult) -> None:
-            self.store.line_deleted(result.ref)
-            self.summary.subitems_deleted += 1
-
-        await self.send(self.client.delete_subitems, requests, success, self.line_failed)
-
-    def line_synced(self, write: SubitemWrite, subitem_id: str) -> None:
-        parent_id = self.item_ids[write.record_uuid]
-        orphan = SubitemDeleteRequest(ref=write.line_uuid, subitem_id=subitem_id, parent_item_id=parent_id)
-        when_saved(self.store.line_synced(write.line_uuid, subitem_id, parent_id, write.qty, utc_now()),
-                   lambda kept: kept or self.orphans.append(orphan))
-
-    async def delete_orphans(self) -> None:
-        """The size was dropped from the order while its subitem was being made: remove the subitem again."""
-        results = await self.client.delete_subitems(self.orphans)
-        for result in results:
-            if result.ok:
-                self.summary.subitems_deleted += 1
-            else:
-                log.warning("subitem %s of a dropped size could not be removed: %s", result.monday_id,
-                            _message(result))
-
-    def line_failed(self, result: WriteResult) -> None:
-        line = self.lines[result.ref]
-        if result.gone:  # deleted on monday by hand: made again
-            order = self.orders[line.record_uuid]
-            if line.monday_subitem_id:  # the subitem is gone (alone, or with its parent: the next try says)
-                self.store.line_subitem_gone(line.line_uuid, utc_now())
-                self.missing_on_board(order.business_key, f"size {line.size_code}", result)
-            else:  # a create under a parent that is gone: the order's item is made again, then its sizes
-                self.item_ids.pop(order.record_uuid, None)
-                self.store.order_item_gone(order.record_uuid, utc_now())
-                self.missing_on_board(order.business_key, "item", result)
-            return
-        attempts, next_attempt = self.failure_schedule(line.sync_attempts)
-        self.store.line_failed(line.line_uuid, line.qty, self.message(result), attempts, next_attempt,
-                               utc_now())
-        self.record_failure(self.orders[line.record_uuid].business_key, f"size {line.size_code}", result,
-                            attempts)
-
     # -- shared ----------------------------------------------------------------------------------------------
 
     @staticmethod
     def message_of(result: WriteResult) -> str:
-        return _message(result)
+        return result_message(result)
 
     def failure_schedule(self, attempts_before: int) -> tuple[int, datetime | None]:
         """(attempts, next attempt time); no next attempt once the record is parked."""
@@ -303,7 +198,7 @@ class BatchSync(GroupMoves, OrderArchives):
 
     def missing_on_board(self, business_key: str, record: str, result: WriteResult) -> None:
         log.warning("%s %s was deleted on monday (%s); its id is forgotten and it will be created again",
-                    business_key, record, _message(result))
+                    business_key, record, result_message(result))
         self.summary.missing_on_board += 1
 
     def record_failure(self, business_key: str, record: str, result: WriteResult, attempts: int) -> None:
@@ -315,7 +210,7 @@ class BatchSync(GroupMoves, OrderArchives):
 
     def message(self, result: WriteResult) -> str:
         """What failed, with the Excel column named beside the monday column id."""
-        return with_excel_column(self.config, _message(result))
+        return with_excel_column(self.config, result_message(result))
 
     @staticmethod
     async def send(write: Callable[..., Awaitable[list[WriteResult]]], requests: Sequence,
@@ -341,19 +236,3 @@ class BatchSync(GroupMoves, OrderArchives):
             if result.ref not in saved:
                 on_failure(result)
                 record_answered(False)
-
-
-async def all_done(*steps: Awaitable[None]) -> None:
-    """Run the steps side by side; all finish (their results saved) before the first error is raised."""
-    for outcome in await asyncio.gather(*steps, return_exceptions=True):
-        if isinstance(outcome, BaseException):
-            raise outcome
-
-
-def _without_blanks(columns: Mapping[str, str | None]) -> dict[str, str]:
-    """A new item or subitem has no column to clear."""
-    return {column: value for column, value in columns.items() if value is not None and str(value).strip()}
-
-
-def _message(result: WriteResult) -> str:
-    return result.error or result.code or "monday did not say why"

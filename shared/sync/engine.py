@@ -27,20 +27,22 @@ from ..config import Config
 from ..monday import MondayClient
 from ..store import AsyncStore, store_off_loop
 from ..telemetry import SYNC_BATCH, annotate, stage_run
-from .batch import BatchSync, all_done
+from .batch import BatchSync
+from .batch_steps import all_done
 from .interrupts import StopSignal, cancel_on_signals
 from .leases import ClaimLeases, LeaseLost
 from .planner import BatchMessage, plan_batches, preview_batches, utc_now
 from .progress import SyncProgress
 from .run_history import recorded_run
 from .summary import RunSummary
+from .unit_costs import load_unit_costs, save_unit_costs
 
 if TYPE_CHECKING:
     from ..store import OrderStore
 
 log = logging.getLogger(__name__)
 
-BATCHES_AT_ONCE = 4  # run_sync: batches in flight together, sharing the client's request slots
+BATCHES_AT_ONCE = 8  # run_sync: batches in flight together, sharing the client's request slots
 
 
 async def sync_batch(config: Config, store: OrderStore | AsyncStore, client: MondayClient,
@@ -67,6 +69,7 @@ async def sync_batch(config: Config, store: OrderStore | AsyncStore, client: Mon
             summary.batches, summary.daily_limit_until = 0, paused_until
             return summary.finish()
         before = _client_counts(client)
+        await load_unit_costs(config, store, client)
         with stage_run(SYNC_BATCH, traceparent=message.traceparent, enabled=not dry_run,
                        customer=message.customer, claim=message.claim_id) as run:
             try:
@@ -77,6 +80,8 @@ async def sync_batch(config: Config, store: OrderStore | AsyncStore, client: Mon
                             "until %s; what was written is saved, the rest stays pending and nothing is sent "
                             "before then", message.claim_id, message.customer, summary.daily_limit_until)
             finally:  # a batch monday stopped still reports what it wrote
+                if not dry_run:
+                    await save_unit_costs(config, store, client)
                 summary.requests, summary.complexity, summary.rate_limited = (
                     after - then for after, then in zip(_client_counts(client), before, strict=True))
                 run.record_summary(summary.finish().to_dict())

@@ -51,7 +51,7 @@ class GroupTitles:
         ids = {}
         for title in titles:  # sorted, so two workers never wait on each other's second lock
             async with self.lock(title) as recorded_id:
-                ids.update(await self.client.ensure_groups([title]))
+                ids.update(await self.client.ensure_groups([title], exclusive=True))  # the lock is ours
                 await self.store.record_group(self.config.environment.board_id, title, ids[title])
             if recorded_id is None and name_key(title) not in on_board:
                 self.summary.groups_created.append(title)

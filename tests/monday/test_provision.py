@@ -72,7 +72,7 @@ def test_problems_are_all_named_and_nothing_is_planned():
 
 def test_create_column_on_the_emulator():
     async def scenario(url: str) -> None:
-        async with MondayClient(CONFIG, url=url, token="t") as client:
+        async with MondayClient(CONFIG, url=url, token="test-token") as client:
             before = await client.board_schema()
             assert "status_new" not in before.items.columns
             await client.create_column("9609317401", "status_new", "New", "status",

@@ -33,7 +33,7 @@ from .mirror import (
     write_order_list,
 )
 
-CALLS_FOR_THE_ITEMS = 7  # one batch of 8 orders: schema, look-ups, group, items; the subitems meet the limit
+CALLS_FOR_THE_ITEMS = 6  # one batch of 8 orders: schemas, group, look-up, items; the subitems meet the limit
 
 
 def next_midnight_utc() -> datetime:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+from ..common.errors import Interrupted
 from ..config import Config
-from ..sync import SyncProgress, run_reconcile
+from ..sync import EXIT_INTERRUPTED, SyncProgress, run_reconcile
 from .customers import resolve_customer
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
 from .progress import Progress, ProgressLine
@@ -30,8 +32,14 @@ def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
     def where() -> Progress:
         return Progress("reconcile", progress.done, progress.planned or None, progress.waiting_seconds())
 
-    with ProgressLine(where, unit="records", enabled=not args.quiet):
-        report = run_reconcile(config, customer=customer, repair_drift=args.repair, progress=progress)
+    try:
+        with ProgressLine(where, unit="records", enabled=not args.quiet):
+            report = run_reconcile(config, customer=customer, repair_drift=args.repair, progress=progress)
+    except (Interrupted, KeyboardInterrupt) as exc:  # Ctrl-C / SIGTERM: one line, no traceback
+        name = exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"
+        print(f"reconcile: interrupted ({name}); what it marked or synced is saved, nothing half-written "
+              f"stays claimed", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if args.json:
         print_json(report.to_dict())
     else:

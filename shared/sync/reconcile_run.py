@@ -16,6 +16,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..common.errors import Interrupted
 from ..common.records import LineState, OrderState
 from ..config import Config
 from ..monday import BoardSchema, MondayClient
@@ -23,6 +24,7 @@ from ..store import AsyncStore, store_off_loop
 from ..telemetry import RECONCILE, stage_run
 from .drift import KINDS, ORPHAN_ITEMS, Drift, DriftEntry
 from .engine import sync_pending
+from .interrupts import cancel_on_signals
 from .planner import utc_now
 from .progress import SyncProgress
 from .reconcile import compare_board
@@ -80,10 +82,18 @@ def run_reconcile(config: Config, *, customer: str | None = None, repair_drift: 
                   progress: SyncProgress | None = None) -> ReconcileReport:
     """The CLI's reconcile: its own store and client; a repair syncs what it marked and checks the board."""
     async def run() -> ReconcileReport:
-        async with store_off_loop(config) as store, MondayClient(config, url=url, token=token) as client:
-            await store.migrate()
-            return await reconcile_board(config, store, client, customer=customer, repair_drift=repair_drift,
-                                         progress=progress)
+        with cancel_on_signals("reconcile", config.sync.lease_seconds) as stop:
+            try:
+                async with (store_off_loop(config) as store,
+                            MondayClient(config, url=url, token=token) as client):
+                    await store.migrate()
+                    return await reconcile_board(config, store, client, customer=customer,
+                                                 repair_drift=repair_drift, progress=progress)
+            except asyncio.CancelledError:  # Ctrl-C / SIGTERM: its marks and syncs released their claims
+                if stop.name is None:
+                    raise
+                asyncio.current_task().uncancel()
+                raise Interrupted(stop.name, 0) from None
 
     return asyncio.run(run())
 

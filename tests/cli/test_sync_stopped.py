@@ -125,3 +125,27 @@ def test_a_sync_killed_outright_frees_its_orders_when_its_lease_ends(cli, capsys
     assert claims(config) == {None}
     assert_mirror(config, emulator)  # exactly one item per order: what the killed run made was adopted
     assert len(board_items(emulator)) == ORDERS
+
+
+def test_a_reconcile_stopped_by_a_signal_says_so_in_one_line_and_leaves_nothing_claimed(cli):
+    config, emulator, run = cli
+    assert run("sync") == 0
+    for item in list(board_items(emulator).values()):  # an emptied board: the repair rebuilds it whole
+        emulator.delete_item(item["id"])
+    repair = subprocess.Popen([sys.executable, "-m", "shared", "--config", str(config.path), "reconcile",
+                               "--repair"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: emulator.counters.items_created >= ORDERS * 2 or repair.poll() is not None)
+    repair.send_signal(signal.SIGINT)
+    out, err = repair.communicate(timeout=GENEROUS)
+
+    assert repair.returncode == 130 and "Traceback" not in err
+    assert err.splitlines() == ["reconcile: interrupted (SIGINT); what it marked or synced is saved, nothing "
+                                "half-written stays claimed"]
+    assert claims(config) == {None}
+    wait_until(lambda: not emulator.requests_in_flight())
+    # What it had marked and not synced is pending: the next sync writes it (adopting what monday made of the
+    # requests in flight), and the board is exact, without twins.
+    assert run("sync") == 0 and run("reconcile") == 0
+    assert_mirror(config, emulator)
+    assert len(board_items(emulator)) == ORDERS

@@ -9,12 +9,15 @@ polls it, so the work itself never waits for the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TextIO
+
+from ..sync import SyncProgress
 
 LOG_INTERVAL_SECONDS = 10.0  # not on a terminal: one line this often
 REFRESH_SECONDS = 0.25  # on a terminal: how often the line is redrawn
@@ -107,6 +110,19 @@ class ProgressLine:
         if progress.planned and rate > 0 and progress.done < progress.planned:
             text += f", about {_duration((progress.planned - progress.done) / rate)} left"
         return text + (f"; {progress.waiting_text}" if progress.waiting_text else "")
+
+
+@contextlib.contextmanager
+def sync_progress_line(label: str, *, enabled: bool) -> Iterator[SyncProgress]:
+    """The line of a run that syncs (``sync``, ``reconcile --repair``): records answered of planned, rate, ETA
+    and monday's budget waits, read from the run's :class:`SyncProgress` (hand it to the run)."""
+    progress = SyncProgress()
+
+    def where() -> Progress:
+        return Progress(label, progress.done, progress.planned or None, progress.waiting_seconds())
+
+    with ProgressLine(where, unit="records", enabled=enabled):
+        yield progress
 
 
 def _duration(seconds: float) -> str:

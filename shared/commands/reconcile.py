@@ -7,10 +7,10 @@ import sys
 
 from ..common.errors import Interrupted
 from ..config import Config
-from ..sync import EXIT_INTERRUPTED, SyncProgress, run_reconcile
+from ..sync import EXIT_INTERRUPTED, run_reconcile
 from .customers import resolve_customer
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
-from .progress import Progress, ProgressLine
+from .progress import sync_progress_line
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,13 +27,8 @@ def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
     if monday_token_missing("reconcile"):
         return EXIT_USAGE
     customer = resolve_customer(config, args.customer)
-    progress = SyncProgress()
-
-    def where() -> Progress:
-        return Progress("reconcile", progress.done, progress.planned or None, progress.waiting_seconds())
-
     try:
-        with ProgressLine(where, unit="records", enabled=not args.quiet):
+        with sync_progress_line("reconcile", enabled=not args.quiet) as progress:
             report = run_reconcile(config, customer=customer, repair_drift=args.repair, progress=progress)
     except (Interrupted, KeyboardInterrupt) as exc:  # Ctrl-C / SIGTERM: one line, no traceback
         name = exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"

@@ -9,10 +9,10 @@ import sys
 from ..common.errors import Interrupted
 from ..config import Config
 from ..store import open_store
-from ..sync import EXIT_INTERRUPTED, SyncProgress, run_sync
+from ..sync import EXIT_INTERRUPTED, run_sync
 from .customers import resolve_customer
 from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
-from .progress import Progress, ProgressLine
+from .progress import sync_progress_line
 from .status import print_claims
 
 
@@ -32,13 +32,8 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
         print("sync: --limit must be a positive number of orders", file=sys.stderr)
         return EXIT_USAGE
     customer = resolve_customer(config, args.customer)
-    progress = SyncProgress()
-
-    def where() -> Progress:
-        return Progress("sync", progress.done, progress.planned or None, progress.waiting_seconds())
-
     try:
-        with ProgressLine(where, unit="records", enabled=not (args.quiet or args.dry_run)):
+        with sync_progress_line("sync", enabled=not (args.quiet or args.dry_run)) as progress:
             summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run,
                                progress=progress)
     except Interrupted as exc:  # Ctrl-C / SIGTERM: one line, no traceback

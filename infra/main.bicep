@@ -49,8 +49,8 @@ param deployerIpAddress string = ''
 @description('E-mail address that receives the alerts. Empty: the action group has no receiver (add one later).')
 param alertEmail string = ''
 
-// Each instance runs two sync_batch messages at a time with up to 8 monday requests each (host.json batchSize
-// 2 x [monday].max_concurrent_requests 8 = 16), and every integration of the monday account shares one
+// Each instance runs one sync_batch message at a time with up to 16 monday requests (host.json batchSize
+// 1 x [monday].max_concurrent_requests 16 = 16), and every integration of the monday account shares one
 // complexity budget per minute: more instances only drain that budget faster and draw 429s. The sync needs one
 // or two instances; on Flex Consumption the limit applies per function scale group (sync_batch is its own).
 @minValue(1)

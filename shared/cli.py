@@ -3,7 +3,8 @@
 or after the command), logging, the failure types and a closed stdout.
 
 Exit codes: 0 success, 1 the work found a problem (a file rejected, a record failed, a check failed),
-2 usage or configuration errors, 141 stdout was closed early (``status | head``).
+2 usage or configuration errors, 130 interrupted (Ctrl-C, SIGTERM), 141 stdout was closed early (``status |
+head``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from .commands import board, db, demo, ingest, reconcile, retry, runs, serve, st
 from .commands.console_log import command_logging
 from .commands.options import add_common_options
 from .commands.output import EXIT_BROKEN_PIPE, EXIT_PROBLEM, EXIT_USAGE, UsageError, print_json
-from .common.errors import ConfigError, OrderSyncError
+from .common.errors import ConfigError, Interrupted, OrderSyncError
 from .common.version import VERSION
 from .config import load_config
+from .sync import EXIT_INTERRUPTED
 
 # in the order `--help` lists them
 COMMANDS = (ingest, status, runs, db, board, sync, reconcile, retry, serve, demo)
@@ -60,6 +62,11 @@ def _run(args: argparse.Namespace) -> int:
         return _failed(args, f"configuration error: {exc}", EXIT_USAGE)
     except UsageError as exc:
         return _failed(args, f"{args.command}: {exc}", EXIT_USAGE)
+    except Interrupted as exc:  # Ctrl-C / SIGTERM in a run that releases its claims (the demo's sync)
+        return _failed(args, f"{args.command}: {exc}", EXIT_INTERRUPTED)
+    except KeyboardInterrupt:  # Ctrl-C anywhere else: what was open rolls back; no traceback
+        return _failed(args, f"{args.command}: interrupted (SIGINT); nothing half-written was kept",
+                       EXIT_INTERRUPTED)
     except OrderSyncError as exc:
         return _failed(args, f"error: {exc}", EXIT_PROBLEM)
 

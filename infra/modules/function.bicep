@@ -69,7 +69,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are not app settings on Flex Consumption: the
       // runtime is functionAppConfig.runtime below, and the platform rejects them.
       appSettings: [
-        // Identity-based storage for the host and the app (shared/jobs.py StorageConnection).
+        // Identity-based storage for the host and the app (shared/functions/settings.py StorageConnection).
         {
           name: 'AzureWebJobsStorage__accountName'
           value: storageAccountName

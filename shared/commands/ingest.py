@@ -20,6 +20,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     ingest.add_argument("files", nargs="+", metavar="FILE",
                         help="xlsx workbooks (a file named 'show': write ./show)")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+    ingest.epilog = ("ingest show FILE-or-ID [--json]: an earlier ingest again (its outcome, counts, "
+                     "rejected rows and warnings), by the ingest id `status` lists, by a file's content "
+                     "or by its name.")
 
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:

@@ -1,7 +1,7 @@
 """Reads and validates one order list: finds its sheet and header, turns the rows into the orders of one
 ingest batch (spooled, not held), the rejected rows and the warnings.
 
-Rules (the user-facing reference is docs/ingest.md):
+Rules (the user-facing reference is docs/excel-format.md):
 
 * Size columns are exactly the named columns strictly between ``[excel].sizes_after`` and
   ``[excel].sizes_before``; they and the ``sizes_before`` column (TOTAL QTY) hold quantities: whole numbers

@@ -1,5 +1,5 @@
 """Acceptance 3: a corpus of bad files and bad rows, each with its documented outcome and message, the valid
-rows beside the bad ones stored. The table below is the one in docs/ingest.md."""
+rows beside the bad ones stored. The table below is the one in docs/excel-format.md."""
 
 import datetime
 import sqlite3

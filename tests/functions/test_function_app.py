@@ -77,7 +77,7 @@ def indexed(app_environment):  # noqa: F811
     reimport_function_app()
 
 
-def test_the_app_indexes_exactly_five_functions_with_their_bindings(indexed):
+def test_the_app_indexes_exactly_six_functions_with_their_bindings(indexed):
     functions = indexed()
     assert sorted(functions) == sorted(DEFAULT_BINDINGS)
     for name, expected in DEFAULT_BINDINGS.items():

@@ -28,7 +28,7 @@ AWKWARD_COLUMNS = ("CUSTOMER'S COLOUR CODE (CUSTOM FIELD) CUSTOMER PROVIDES THIS
 
 
 # -- fixtures ----------------------------------------------------------------------------------------------
-@pytest.fixture(params=["sqlite", "mssql"])
+@pytest.fixture(params=["sqlite", pytest.param("mssql", marks=pytest.mark.mssql)])
 def store_config(request, tmp_path):
     """A config whose database is a fresh SQLite file, or SQL Server with a uniquely named pair of tables."""
     config = load_config(DEFAULT_CONFIG)

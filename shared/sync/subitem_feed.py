@@ -41,13 +41,18 @@ class SubitemFeed:
 
     async def after(self, items: Awaitable[None]) -> None:
         """Run the item step; then send what is still held and wait for every send. The first error is
-        raised once everything has finished."""
+        raised once everything has finished. Cancelled during the item step (Ctrl-C, the host stopping the
+        invocation), it cancels the sends it released rather than wait for monday to answer them."""
         failure: BaseException | None = None
         try:
             await items
         except BaseException as exc:  # noqa: BLE001 - re-raised below, after the sends it released
             failure = exc
-        self.sending.append(asyncio.get_running_loop().create_task(self._send(whole_only=False)))
+        if isinstance(failure, asyncio.CancelledError):  # the run is stopping: so do the sends it released
+            for task in self.sending:
+                task.cancel()
+        else:
+            self.sending.append(asyncio.get_running_loop().create_task(self._send(whole_only=False)))
         while self.sending:
             tasks, self.sending = self.sending, []
             for outcome in await asyncio.gather(*tasks, return_exceptions=True):

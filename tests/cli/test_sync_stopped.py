@@ -4,7 +4,8 @@ more, `status` shows them and when they free, and the next sync takes the orders
 the board ends exact, nothing made twice.
 
 Real parts: the command line in a subprocess, real signals, the monday emulator with a latency per mutation
-(so the run is caught while monday is making the items), a SQLite file.
+and requests that make subitems held a few seconds (so a stop sent once the items are made always lands
+while the sizes are still to make), a SQLite file.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..sync.mirror import (
     assert_mirror,
     board_items,
     fifty_orders,
+    hold_subitems,
     lines_in_store,
     orders_in_store,
     wait_until,
@@ -38,7 +40,7 @@ from ..sync.mirror import (
 )
 
 ORDERS = 20
-LATENCY = 0.1  # seconds per mutation: monday takes seconds for the 40 subitems, so a signal lands mid-run
+LATENCY = 0.05  # seconds per mutation: the 20 items take a second
 LEASE_SECONDS = 4  # renewed every 1.3 s; after a kill -9 the orders stay claimed 2.7 to 4 s
 GENEROUS = 30
 
@@ -74,18 +76,19 @@ def claims(config) -> set:
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_releases_the_claims_prints_one_line_and_exits_130(cli, stop):
     config, emulator, run = cli
+    hold_subitems(emulator)
     sync = start_sync(config)
     wait_until(lambda: emulator.counters.items_created == ORDERS or sync.poll() is not None)  # now subitems
     sync.send_signal(stop)
     out, err = sync.communicate(timeout=GENEROUS)
+    emulator.faults.clear()
 
     assert sync.returncode == 130, err
     assert out == "" and "Traceback" not in err
     assert err.splitlines() == [f"sync: interrupted ({stop.name}); {ORDERS} orders released, nothing "
                                 f"half-written stays claimed"]
     assert claims(config) == {None}  # nothing stays claimed: the next run may take every order at once
-    unfinished = {line["sync_state"] for line in lines_in_store(config)}
-    assert "NEW" in unfinished | {order["sync_state"] for order in orders_in_store(config).values()}
+    assert {line["sync_state"] for line in lines_in_store(config)} == {"NEW"}  # stopped with sizes to make
 
     # monday finishes what the stopped run had sent (the run never heard the outcome); a sync started after
     # that adopts it by key and name, and makes the rest.
@@ -97,11 +100,13 @@ def test_a_signal_releases_the_claims_prints_one_line_and_exits_130(cli, stop):
 
 def test_a_sync_killed_outright_frees_its_orders_when_its_lease_ends(cli, capsys):
     config, emulator, run = cli
+    hold_subitems(emulator)
     sync = start_sync(config)
     wait_until(lambda: emulator.counters.items_created == ORDERS or sync.poll() is not None)  # now subitems
     sync.kill()
     sync.wait()
     killed_at = utc_now()
+    emulator.faults.clear()
 
     assert run("status", "--json") == 0  # the dead run's orders: claimed, and until when
     claimed = json.loads(capsys.readouterr().out)["claimed"]
@@ -115,6 +120,7 @@ def test_a_sync_killed_outright_frees_its_orders_when_its_lease_ends(cli, capsys
     assert run("sync") == 0  # right away: the orders are still under the dead run's lease, and it says so
     out = capsys.readouterr().out
     assert f"note: {ORDERS} orders are claimed by another sync" in out and "sync: 0 orders" in out
+    wait_until(lambda: emulator.requests_in_flight() == 0)  # monday finishes what the dead run had sent
 
     def next_sync_took_them() -> bool:  # as a person would: run sync again until it takes the orders
         run("sync")
@@ -132,12 +138,14 @@ def test_a_reconcile_stopped_by_a_signal_says_so_in_one_line_and_leaves_nothing_
     assert run("sync") == 0
     for item in list(board_items(emulator).values()):  # an emptied board: the repair rebuilds it whole
         emulator.delete_item(item["id"])
+    hold_subitems(emulator)
     repair = subprocess.Popen([sys.executable, "-m", "shared", "--config", str(config.path), "reconcile",
                                "--repair"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_until(lambda: emulator.counters.items_created >= ORDERS * 2 or repair.poll() is not None)
     repair.send_signal(signal.SIGINT)
     out, err = repair.communicate(timeout=GENEROUS)
+    emulator.faults.clear()
 
     assert repair.returncode == 130 and "Traceback" not in err
     assert err.splitlines() == ["reconcile: interrupted (SIGINT); what it marked or synced is saved, nothing "

@@ -3,7 +3,8 @@ cancellation reaches the batch, which keeps what monday answered, releases its c
 invocation end; the message delivered again finishes the batch with nothing made twice.
 
 Real parts, as in test_functions_e2e: Azurite, the app's functions called with the worker's binding objects, a
-SQLite file, the monday emulator (with a latency per mutation, so the batch is caught half-way).
+SQLite file, the monday emulator (with a latency per mutation, and requests that make subitems held a few
+seconds, so the batch is always caught half-way).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from shared.monday_emulator import run_emulator_in_thread
 from shared.sync import BatchMessage
 
 from ..azurite import app_environment, azurite  # noqa: F401
-from ..sync.mirror import wait_until
+from ..sync.mirror import hold_subitems, wait_until
 from . import test_functions_e2e as e2e
 from .test_function_app import indexed  # noqa: F401
 from .test_functions_e2e import (
@@ -56,6 +57,7 @@ def test_a_queue_function_stopped_by_the_host_releases_its_claim_before_it_retur
         (message, received), *others = receive_as_host(storage)
         batch = BatchMessage.from_json(message.get_body())
         caplog.set_level(logging.INFO)
+        hold_subitems(emulator)
 
         def order_states() -> set[str]:
             return {row[1] for row in orders_in_sql(storage).values() if row[0] in batch.record_uuids}
@@ -69,6 +71,7 @@ def test_a_queue_function_stopped_by_the_host_releases_its_claim_before_it_retur
                 await invocation
 
         asyncio.run(host_stops_the_invocation())
+        emulator.faults.clear()
 
         rows = [row for row in orders_in_sql(storage).values() if row[0] in batch.record_uuids]
         assert {row[4] for row in rows} == {None}  # its claim released before the invocation ended

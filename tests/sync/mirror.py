@@ -70,6 +70,16 @@ def wait_until(condition, seconds: float = 30) -> None:
         time.sleep(0.01)
 
 
+HOLD_SECONDS = 4
+
+
+def hold_subitems(emulator, seconds: float = HOLD_SECONDS):
+    """From now on monday waits ``seconds`` before it handles a request that makes subitems: a stop sent once
+    the items are made lands while the sizes are still to make, however busy the machine is.
+    ``emulator.faults.clear()`` lets later requests through at once."""
+    return emulator.faults.add("slow", count=None, match="create_subitem", seconds=seconds)
+
+
 def board_items(emulator) -> dict[str, dict]:
     """key column text -> item (emulator view); fails on a key held twice."""
     items = emulator.items(BOARD)

@@ -57,7 +57,8 @@ def _error_entries(payload: Any) -> list[dict]:
     return entries
 
 
-def _problem_of(error: Mapping[str, Any], status: int | str = 200) -> Problem:
+def _problem_of(error: Mapping[str, Any], status: int | str = 200,
+                retry_after: float | None = None) -> Problem:
     extensions = error.get("extensions") or {}
     code = extensions.get("code") or error.get("code")
     message = str(error.get("message") or code or "unknown error")
@@ -68,10 +69,10 @@ def _problem_of(error: Mapping[str, Any], status: int | str = 200) -> Problem:
     wait = float(retry_in) if isinstance(retry_in, int | float) else None
     if code in _DAILY_CODES:
         return Problem("daily", message, code, wait)
-    if code in _BUDGET_CODES:
-        return Problem("budget", message, code, wait)
+    if code in _BUDGET_CODES:  # at HTTP 200 without retry_in the transport picks the wait
+        return Problem("budget", message, code, _refusal_wait(wait, retry_after) if status == 429 else wait)
     if code in _RATE_CODES or code_status == 429 or status == 429:
-        return Problem("rate", message, code, wait if wait is not None else 10.0)
+        return Problem("rate", message, code, _refusal_wait(wait, retry_after))
     if code in _LOCKED_CODES or code_status == 423 or status == 423:
         return Problem("locked", message, code)
     if code in _SERVER_CODES or (isinstance(code_status, int) and code_status >= 500) or code is None:
@@ -90,20 +91,17 @@ def classify(status: int | str, headers: Mapping[str, str], payload: Any) -> Pro
         if not isinstance(payload, Mapping):
             return Problem("server", "HTTP 200 without a JSON answer", maybe_applied=True)
         request_level = [e for e in entries if not _alias_of(e)]
-        return _problem_of(request_level[0]) if request_level else None  # alias errors are per record
+        # alias errors are per record
+        return _problem_of(request_level[0], status, retry_after) if request_level else None
     if status in (401, 403):
         return Problem("permanent", f"HTTP {status}: the token was refused (check MONDAY_API_TOKEN and its "
                                      f"access to the board)")
-    problem = _problem_of(entries[0], status) if entries else None
+    problem = _problem_of(entries[0], status, retry_after) if entries else None
     if status == 409:  # the same Idempotency-Key is still being processed
         return Problem("busy", "HTTP 409: the same write is still in progress", wait=retry_after or 1.0,
                         maybe_applied=True)
-    if status == 429 and problem is not None and problem.kind == "daily":
-        return problem
-    if status == 429:
-        problem = problem if problem and problem.kind in ("budget", "rate") else Problem("rate", "HTTP 429")
-        problem.wait = problem.wait if problem.wait is not None else (retry_after or 10.0)
-        return problem
+    if status == 429:  # _problem_of makes every 429 with an error daily, budget or rate
+        return problem or Problem("rate", "HTTP 429", wait=_refusal_wait(None, retry_after))
     if status == 423:
         return Problem("locked", f"HTTP 423: {problem.message if problem else 'resource locked'}",
                         problem.code if problem else None)
@@ -114,6 +112,13 @@ def classify(status: int | str, headers: Mapping[str, str], payload: Any) -> Pro
         return problem
     detail = problem.message if problem else (payload if isinstance(payload, str) else "no details")
     return Problem("permanent", f"HTTP {status}: {detail}", problem.code if problem else None)
+
+
+def _refusal_wait(retry_in: float | None, retry_after: float | None) -> float:
+    """How long a refused request waits: monday's retry_in_seconds, else the Retry-After header, else 10 s."""
+    if retry_in is not None:
+        return retry_in
+    return retry_after or 10.0
 
 
 def daily_limit_reset(problem: Problem, headers: Mapping[str, str], now: datetime) -> datetime:

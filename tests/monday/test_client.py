@@ -21,6 +21,7 @@ from aiohttp import web
 from shared.common.errors import DailyLimitExceeded, MondayPermanentError, MondayTransientError
 from shared.config import load_config
 from shared.monday import ItemCreate, MondayClient, SubitemCreate
+from shared.monday.answers import classify
 from shared.monday_emulator import MondayEmulator
 
 from ..conftest import DEFAULT_CONFIG
@@ -231,6 +232,18 @@ async def test_budget_exhausted_waits_retry_in_seconds_then_succeeds():
         first, second = (h["Idempotency-Key"] for h, r in zip(server.headers, server.requests, strict=True)
                          if r in server.writes)
         assert first != second
+
+
+@pytest.mark.parametrize(("headers", "extensions", "wait"), [
+    ({"Retry-After": "1"}, {"code": "maxConcurrencyExceeded"}, 1.0),
+    ({"Retry-After": "1"}, {"code": "maxConcurrencyExceeded", "retry_in_seconds": 3}, 3.0),
+    ({}, {"code": "maxConcurrencyExceeded"}, 10.0),
+    ({"Retry-After": "2"}, {"code": "COMPLEXITY_BUDGET_EXHAUSTED"}, 2.0),
+])
+def test_a_429_waits_retry_in_else_retry_after_else_ten_seconds(headers, extensions, wait):
+    problem = classify(429, headers, {"errors": [{"message": "Too many requests", "extensions": extensions}]})
+    assert problem.kind in ("rate", "budget") and problem.wait == wait
+    assert classify(429, headers, None).wait == (float(headers["Retry-After"]) if headers else 10.0)
 
 
 @in_loop

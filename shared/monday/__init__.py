@@ -7,7 +7,7 @@ from ..common.exports import lazy_exports
 
 __getattr__, __all__ = lazy_exports(__name__, {
     "adoption": ("id_order",),
-    "board": ("BoardSchema",),
+    "board": ("BoardSchema", "group_ids_by_title"),
     "client": ("MondayClient", "read_board_schema"),
     "provision": ("ProvisionProblems", "missing_columns", "provision_text"),
     "records": ("FoundSubitem", "ItemArchive", "ItemCreate", "ItemMove", "ItemUpdate", "SubitemCreate",

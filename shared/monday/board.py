@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ..config import name_key
 from .columns import WRITABLE_TYPES, ColumnInfo, subitems_board_id
 
 
@@ -44,6 +45,15 @@ def board_from_api(raw: Mapping) -> Board:
     columns = (ColumnInfo.from_api(c) for c in raw.get("columns") or ())
     return Board(id=str(raw["id"]), name=str(raw.get("name") or ""), columns={c.id: c for c in columns},
                  groups=tuple(GroupInfo(str(g["id"]), str(g["title"])) for g in raw.get("groups") or ()))
+
+
+def group_ids_by_title(groups: Iterable[GroupInfo]) -> dict[str, str]:
+    """Title key (``name_key``) -> group id. Twin titles map to the smallest id, so every worker and every
+    read of the board settles on the same group."""
+    by_title: dict[str, str] = {}
+    for group in sorted(groups, key=lambda g: g.id):
+        by_title.setdefault(name_key(group.title), group.id)
+    return by_title
 
 
 def subitems_board_of(board: Board) -> str | None:

@@ -25,7 +25,7 @@ from ..common.errors import MondayPermanentError, MondayTransientError
 from ..config import Config, name_key, normalise_name
 from .adoption import Adoption
 from .batch_writes import BatchWriter
-from .board import Board, BoardSchema, GroupInfo, board_from_api, subitems_board_of
+from .board import Board, BoardSchema, GroupInfo, board_from_api, group_ids_by_title, subitems_board_of
 from .columns import LABEL_TYPES, ColumnValueError, column_values, item_name
 from .reads import BoardReader
 from .records import (
@@ -104,7 +104,7 @@ class MondayClient:
                 subitems_id = subitems_board_of(items)
                 subitems = await self._read_board(subitems_id) if subitems_id else None
                 self._schema = BoardSchema(items=items, subitems=subitems)
-                self._groups = {name_key(g.title): g.id for g in items.groups}
+                self._groups = group_ids_by_title(items.groups)
             return self._schema
 
     async def _read_board(self, board_id: str) -> Board:
@@ -175,10 +175,7 @@ class MondayClient:
         data = await self._transport.query("board_groups", {"board_ids": [self.board_id]})
         groups = [GroupInfo(str(g["id"]), str(g["title"]))
                   for board in data.get("boards") or [] for g in board.get("groups") or []]
-        by_title: dict[str, str] = {}
-        for group in sorted(groups, key=lambda g: g.id):
-            by_title.setdefault(name_key(group.title), group.id)
-        self._groups.update(by_title)
+        self._groups.update(group_ids_by_title(groups))
 
     # -- writes ---------------------------------------------------------------------------------------------
 

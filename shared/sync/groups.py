@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..common.errors import StoreError
 from ..config import Config, name_key
-from ..monday import MondayClient
+from ..monday import MondayClient, group_ids_by_title
 from ..store import AsyncStore
 from .planner import utc_now
 from .summary import RunSummary
@@ -42,9 +42,7 @@ class GroupTitles:
         if not titles:
             return {}
         schema = await self.client.board_schema()
-        on_board: dict[str, str] = {}
-        for group in sorted(schema.items.groups, key=lambda g: g.id):  # twins: the smallest id, as the client
-            on_board.setdefault(name_key(group.title), group.id)
+        on_board = group_ids_by_title(schema.items.groups)
         if self.dry_run:  # the groups that exist; the others would be created
             self.summary.groups_created.extend(t for t in titles if name_key(t) not in on_board)
             return {t: on_board[name_key(t)] for t in titles if name_key(t) in on_board}

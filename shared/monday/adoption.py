@@ -49,26 +49,24 @@ class Adoption:
 
     async def _find_items_for(self, writes: list[Write]) -> dict[str, str]:
         found = await self.reader.find_items_by_key([w.key for w in writes if w.key])
-        taken: set[str] = set()
-        adopted = {}
-        for write in writes:
-            candidates = sorted((i.id for i in found.get(write.key, ()) if i.id not in taken), key=id_order)
-            if candidates:
-                adopted[write.ref] = candidates[0]
-                taken.add(candidates[0])
-        return adopted
+        return _take_oldest(writes, lambda write: [i.id for i in found.get(write.key, ())])
 
     async def _find_subitems_for(self, writes: list[Write]) -> dict[str, str]:
         children = await self.reader.subitems_of(list(dict.fromkeys(w.parent for w in writes if w.parent)))
-        taken: set[str] = set()
-        adopted = {}
-        for write in writes:
-            match = [s.id for s in children.get(write.parent, ())
-                     if s.name == write.name and s.id not in taken]
-            if match:
-                adopted[write.ref] = sorted(match, key=id_order)[0]
-                taken.add(adopted[write.ref])
-        return adopted
+        return _take_oldest(writes, lambda write: [s.id for s in children.get(write.parent, ())
+                                                   if s.name == write.name])
+
+
+def _take_oldest(writes: list[Write], candidates_of: Callable[[Write], list[str]]) -> dict[str, str]:
+    """ref -> the oldest of its candidates that no earlier write took, so two writes never adopt one id."""
+    taken: set[str] = set()
+    adopted = {}
+    for write in writes:
+        free = [c for c in candidates_of(write) if c not in taken]
+        if free:
+            adopted[write.ref] = min(free, key=id_order)
+            taken.add(adopted[write.ref])
+    return adopted
 
 
 def id_order(item_id: str) -> tuple[int, str]:

@@ -36,10 +36,6 @@ class BoardSchema:
     items: Board
     subitems: Board | None
 
-    @property
-    def subitems_column(self) -> ColumnInfo | None:
-        return next((c for c in self.items.columns.values() if c.type == "subtasks"), None)
-
 
 def board_from_api(raw: Mapping) -> Board:
     columns = (ColumnInfo.from_api(c) for c in raw.get("columns") or ())

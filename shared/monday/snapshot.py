@@ -37,10 +37,10 @@ class BoardSnapshot:
 
 
 async def read_snapshot(transport: Transport, board_id: str, key_column: str, item_columns: Sequence[str],
-                        subitem_columns: Sequence[str], page_size: int = SNAPSHOT_PAGE) -> BoardSnapshot:
+                        subitem_columns: Sequence[str]) -> BoardSnapshot:
     """Every active item of the board (archived and deleted ones are not on it), as reconcile compares it."""
     item_ids = list(dict.fromkeys([key_column, *item_columns]))
-    variables = {"limit": page_size, "item_columns": item_ids, "subitem_columns": list(subitem_columns)}
+    variables = {"limit": SNAPSHOT_PAGE, "item_columns": item_ids, "subitem_columns": list(subitem_columns)}
     data = await transport.query("board_snapshot", {"board_ids": [board_id], **variables})
     boards = data.get("boards") or []
     if not boards:

@@ -82,10 +82,10 @@ class BudgetSeen:
 class ComplexityBudget:
     """What is left of the current window, when it can end, and the requests in flight against it."""
 
-    def __init__(self, stats: ClientStats, clock: Callable[[], float] = time.monotonic, speed: float = 1.0):
-        self.stats, self.clock = stats, clock
-        self.speed = speed  # clock seconds per wall second (1; a benchmark may run time faster)
-        self.probe: Probe | None = None  # the transport's cheap budget query
+    def __init__(self, stats: ClientStats, probe: Probe):
+        self.stats, self.probe = stats, probe  # probe: the transport's cheap budget query
+        self.clock: Callable[[], float] = time.monotonic  # a test or benchmark may set its own
+        self.speed = 1.0  # clock seconds per wall second (a benchmark may run time faster)
         self.limit: float | None = None  # points per window
         self.window: float | None = None  # seconds per window (RateLimit-Policy w)
         self.current = 0  # the window requests are charged to now, as this client counts them
@@ -159,9 +159,6 @@ class ComplexityBudget:
     async def _ask(self, surely_new: bool) -> None:
         """Send a probe and learn from it: a new window (its budget, and its end pinned when the probe opened
         it), or the old one still running (its end moves later). Other requests wait meanwhile."""
-        if self.probe is None:  # nobody to ask (the transport always sets one): wait for an answer
-            await self._wait(PROBE_GAP, self._version)
-            return
         sent = self.clock()
         self.stats.budget_probes += 1
         seen = await self.probe()

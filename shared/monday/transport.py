@@ -53,8 +53,7 @@ class Transport:
         if not self.__token:
             raise MondayPermanentError("MONDAY_API_TOKEN is not set (an app setting / environment variable)")
         self.stats = ClientStats()
-        self.budget = ComplexityBudget(self.stats)
-        self.budget.probe = self.budget_probe
+        self.budget = ComplexityBudget(self.stats, self.budget_probe)
         self.costs = UnitCosts(unit_costs)
         self._session: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(self.settings.max_concurrent_requests)

@@ -171,9 +171,9 @@ class ComplexityBudget:
             self._refusal(sent, received, seen.reset_in or HINT_UNIT)
             return
         left = self.left[0] if self.left else -math.inf
-        before = seen.before if seen.before is not None else seen.after
+        before, opened = self._charged_from(seen)
         if surely_new or before > left:
-            self._open(seen, sent, received, pinned=self.limit is not None and before >= self.limit)
+            self._open(seen, sent, received, pinned=opened)
         else:  # the old window is still running at the probe's charge
             self.left = (min(left, seen.after), sent)
             self._narrow(sent, received + seen.reset_in + HINT_UNIT)
@@ -189,8 +189,7 @@ class ComplexityBudget:
         if not seen.figure or reservation.window != self.current:
             return  # charged to a window that has ended since: nothing to learn about this one
         sent = reservation.sent_at
-        before = seen.before if seen.before is not None else seen.after
-        opened = self.limit is not None and before >= self.limit  # nothing was charged before it
+        before, opened = self._charged_from(seen)
         if self.left is None:
             self._open(seen, sent, received, pinned=opened)
         elif sent > self.left[1] + ORDER_SLACK and before > self.left[0]:
@@ -226,6 +225,12 @@ class ComplexityBudget:
     def _policy(self, seen: BudgetSeen) -> None:
         self.window = seen.window or self.window
         self.limit = max(self.limit or 0.0, seen.limit or 0.0, seen.before or 0.0) or None
+
+    def _charged_from(self, seen: BudgetSeen) -> tuple[float, bool]:
+        """The budget the answered request was charged from, and whether that was a whole window (nothing was
+        charged before it: it opened the window, which pins the window's end)."""
+        before = seen.before if seen.before is not None else seen.after
+        return before, self.limit is not None and before >= self.limit
 
     def _open(self, seen: BudgetSeen, sent: float, received: float, pinned: bool) -> None:
         """A new window, first seen in a request sent at ``sent``: requests sent before it were charged to an

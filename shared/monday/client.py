@@ -27,7 +27,7 @@ from .adoption import Adoption
 from .batch_writes import BatchWriter
 from .board import Board, BoardSchema, GroupInfo, board_from_api, group_ids_by_title, subitems_board_of
 from .columns import LABEL_TYPES, ColumnValueError, column_values, item_name
-from .reads import BoardReader
+from .reads import BoardReader, board_in_answer
 from .records import (
     FoundItem,
     FoundSubitem,
@@ -109,10 +109,7 @@ class MondayClient:
 
     async def _read_board(self, board_id: str) -> Board:
         data = await self._transport.query("board_schema", {"board_ids": [board_id]})
-        boards = data.get("boards") or []
-        if not boards:
-            raise MondayPermanentError(f"board {board_id} does not exist or the token cannot see it")
-        return board_from_api(boards[0])
+        return board_from_api(board_in_answer(data, board_id))
 
     async def ensure_groups(self, titles: Iterable[str], *, exclusive: bool = False) -> dict[str, str]:
         """title -> group id of the items board; a missing group is created once.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
+from ..common.errors import MondayPermanentError
 from .records import FoundItem, FoundSubitem
 from .transport import Transport
 
@@ -45,14 +46,9 @@ class BoardReader:
                 yield item
 
     async def _pages(self, page: Mapping[str, Any]) -> AsyncIterator[FoundItem]:
-        while True:
-            for raw in page.get("items") or []:
-                yield self._found_item(raw)
-            if not page.get("cursor"):
-                return
-            data = await self.transport.query("next_items_page", {
-                "cursor": page["cursor"], "limit": PAGE_LIMIT, "column_ids": [self.key_column]})
-            page = data["next_items_page"]
+        variables = {"limit": PAGE_LIMIT, "column_ids": [self.key_column]}
+        async for raw in item_pages(self.transport, page, "next_items_page", variables):
+            yield self._found_item(raw)
 
     def _found_item(self, raw: Mapping[str, Any]) -> FoundItem:
         key = next((v.get("text") for v in raw.get("column_values") or [] if v.get("id") == self.key_column),
@@ -74,3 +70,24 @@ class BoardReader:
                                  values={v["id"]: v.get("text") for v in s.get("column_values") or []})
                     for s in item.get("subitems") or [] if s]
         return found
+
+
+async def item_pages(transport: Transport, page: Mapping[str, Any], next_page: str,
+                     variables: Mapping[str, Any]) -> AsyncIterator[Mapping[str, Any]]:
+    """The raw items of a first items page and of every page its cursor leads to (``next_page``, a
+    next_items_page document taking ``variables`` besides the cursor)."""
+    while True:
+        for raw in page.get("items") or []:
+            yield raw
+        if not page.get("cursor"):
+            return
+        data = await transport.query(next_page, {"cursor": page["cursor"], **variables})
+        page = data["next_items_page"]
+
+
+def board_in_answer(data: Mapping[str, Any], board_id: str) -> Mapping[str, Any]:
+    """The board a ``boards(ids: [board_id])`` query asked for; an answer without it is permanent."""
+    boards = data.get("boards") or []
+    if not boards:
+        raise MondayPermanentError(f"board {board_id} does not exist or the token cannot see it")
+    return boards[0]

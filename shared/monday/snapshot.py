@@ -9,11 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..common.errors import MondayPermanentError
+from .reads import PAGE_LIMIT, board_in_answer, item_pages
 from .records import FoundSubitem
 from .transport import Transport
-
-SNAPSHOT_PAGE = 500  # items_page / next_items_page maximum
 
 
 @dataclass(frozen=True)
@@ -40,20 +38,13 @@ async def read_snapshot(transport: Transport, board_id: str, key_column: str, it
                         subitem_columns: Sequence[str]) -> BoardSnapshot:
     """Every active item of the board (archived and deleted ones are not on it), as reconcile compares it."""
     item_ids = list(dict.fromkeys([key_column, *item_columns]))
-    variables = {"limit": SNAPSHOT_PAGE, "item_columns": item_ids, "subitem_columns": list(subitem_columns)}
-    data = await transport.query("board_snapshot", {"board_ids": [board_id], **variables})
-    boards = data.get("boards") or []
-    if not boards:
-        raise MondayPermanentError(f"board {board_id} does not exist or the token cannot see it")
-    groups = {str(group["id"]): str(group["title"]) for group in boards[0].get("groups") or []}
-    items: list[BoardItem] = []
-    page = boards[0]["items_page"]
-    while True:
-        items.extend(_board_item(raw, key_column) for raw in page.get("items") or [])
-        if not page.get("cursor"):
-            return BoardSnapshot(groups, tuple(items))
-        data = await transport.query("next_snapshot_page", {"cursor": page["cursor"], **variables})
-        page = data["next_items_page"]
+    variables = {"limit": PAGE_LIMIT, "item_columns": item_ids, "subitem_columns": list(subitem_columns)}
+    board = board_in_answer(await transport.query("board_snapshot", {"board_ids": [board_id], **variables}),
+                            board_id)
+    groups = {str(group["id"]): str(group["title"]) for group in board.get("groups") or []}
+    items = [_board_item(raw, key_column)
+             async for raw in item_pages(transport, board["items_page"], "next_snapshot_page", variables)]
+    return BoardSnapshot(groups, tuple(items))
 
 
 def _texts(raw: Mapping[str, Any]) -> dict[str, str]:

@@ -51,7 +51,8 @@ class Reservation:
 class BudgetSeen:
     """The budget as one answer reports it. ``before``/``after``/``reset_in`` come from the ``complexity``
     field (measured when the request was charged) or else from the RateLimit header (``after``, ``reset_in``
-    measured when answered); ``refused`` is a budget 429 whose ``reset_in`` is its retry_in."""
+    measured when answered); ``refused`` is a budget 429 whose ``reset_in`` is its retry_in. ``cost`` is
+    what the request itself was charged (``complexity.query``), known only from the field."""
 
     after: float | None = None
     reset_in: float | None = None
@@ -59,6 +60,7 @@ class BudgetSeen:
     limit: float | None = None
     window: float | None = None
     refused: bool = False
+    cost: float | None = None
 
     @classmethod
     def of(cls, headers: Mapping[str, str], payload: Any, replayed: bool) -> BudgetSeen:
@@ -70,7 +72,8 @@ class BudgetSeen:
         complexity = data.get("complexity") if isinstance(data, Mapping) else None
         if isinstance(complexity, Mapping) and not replayed:
             return cls(_number(complexity.get("after")), _number(complexity.get("reset_in_x_seconds")),
-                       _number(complexity.get("before")), limit, window)
+                       _number(complexity.get("before")), limit, window,
+                       cost=_number(complexity.get("query")))
         current = _rate_limit_entry(headers.get("RateLimit"))
         return cls(current.get("r"), current.get("t"), None, limit, window)
 

@@ -149,7 +149,7 @@ class Transport:
         if replayed:
             self.stats.replays += 1
         else:
-            self._learn_cost(operation, units, payload)
+            self._learn_cost(operation, units, seen.cost or 0.0)
         if problem is not None and problem.kind in ("budget", "rate"):
             self.stats.http_429 += 1
             if problem.kind == "rate":
@@ -193,10 +193,7 @@ class Transport:
             payload = {key: value if key == "data" else self._scrub(value) for key, value in payload.items()}
         return status, answer_headers, payload
 
-    def _learn_cost(self, operation: str, units: int, payload: Any) -> None:
-        data = payload.get("data") if isinstance(payload, Mapping) else None
-        complexity = data.get("complexity") if isinstance(data, Mapping) else None
-        cost = float(complexity.get("query") or 0) if isinstance(complexity, Mapping) else 0.0
+    def _learn_cost(self, operation: str, units: int, cost: float) -> None:
         self.stats.complexity_spent += int(cost)
         self.costs.learn(operation, units, cost)
 

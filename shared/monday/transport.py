@@ -52,6 +52,8 @@ class Transport:
         self.__token = token if token is not None else os.environ.get("MONDAY_API_TOKEN", "")
         if not self.__token:
             raise MondayPermanentError("MONDAY_API_TOKEN is not set (an app setting / environment variable)")
+        # the token as it may come back in an answer: as sent, and as JSON escapes it
+        self.__token_forms = {self.__token, json.dumps(self.__token)[1:-1], self.__token.replace("/", "\\/")}
         self.stats = ClientStats()
         self.budget = ComplexityBudget(self.stats, self.budget_probe)
         self.costs = UnitCosts(unit_costs)
@@ -213,7 +215,7 @@ class Transport:
 
     def _redact(self, text: str) -> str:
         """Text from the network, with the token taken out (as sent, and as JSON would escape it)."""
-        for form in {self.__token, json.dumps(self.__token)[1:-1], self.__token.replace("/", "\\/")}:
+        for form in self.__token_forms:
             text = text.replace(form, "[token]")
         return text
 

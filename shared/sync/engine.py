@@ -189,8 +189,7 @@ async def _sync_all(config: Config, store: AsyncStore, summary: RunSummary, stop
         except asyncio.CancelledError:
             if stop.name is None:
                 raise
-            await leases.release_all()
-            asyncio.current_task().uncancel()
+            asyncio.current_task().uncancel()  # sync_pending released every claim on its way out
             raise Interrupted(stop.name, leases.abandoned) from None
 
 

@@ -185,10 +185,6 @@ class BatchSync(GroupMoves, OrderArchives, SubitemWrites):
 
     # -- shared ----------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def message_of(result: WriteResult) -> str:
-        return result_message(result)
-
     def failure_schedule(self, attempts_before: int) -> tuple[int, datetime | None]:
         """(attempts, next attempt time); no next attempt once the record is parked."""
         attempts = attempts_before + 1

@@ -36,6 +36,6 @@ class OrderArchives:
             attempts, next_attempt = self.failure_schedule(order.sync_attempts)
             self.store.order_archive_failed(order.record_uuid, result_message(result), attempts,
                                             next_attempt, utc_now())
-            self.record_failure(order.business_key, "item archive", result, attempts)
+            self.record_failure(order.business_key, "item archive", result, attempts, next_attempt)
 
         await self.send(self.client.archive_items, requests, success, failure)

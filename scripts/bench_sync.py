@@ -41,8 +41,8 @@ from shared.excel import ingest_files
 from shared.monday import MondayClient
 from shared.monday_emulator import MondayEmulator  # noqa: E402
 from shared.store import open_store
-from shared.sync import RunSummary, plan_batches, sync_batch
-from shared.sync.engine import BATCHES_AT_ONCE
+from shared.sync import RunSummary
+from shared.sync.engine import sync_pending
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench"
@@ -76,19 +76,9 @@ async def sync_everything(config, emulator: MondayEmulator) -> RunSummary:
     the emulator's clock (scaled time)."""
     summary = RunSummary()
     with open_store(config) as store:
-        messages = plan_batches(config, store)
         async with MondayClient(config, url=emulator.url, token=TOKEN) as client:
             client.budget.clock, client.budget.speed = emulator.timing.clock, emulator.timing.scale
-            lanes = asyncio.Semaphore(BATCHES_AT_ONCE)
-
-            async def one(message) -> None:
-                async with lanes:
-                    summary.merge(await sync_batch(config, store, client, message))
-
-            await asyncio.gather(*(one(message) for message in messages))
-            # the client's totals: batches that ran side by side saw each other's requests (as run_sync does)
-            summary.requests, summary.complexity = client.stats.requests, client.stats.complexity_spent
-            summary.rate_limited = client.stats.http_429
+            await sync_pending(config, store, client, summary)
     return summary.finish()
 
 

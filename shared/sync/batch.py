@@ -28,12 +28,7 @@ from .failure_text import IN_SUMMARY, with_excel_column
 from .group_moves import GroupMoves
 from .groups import GroupTitles
 from .order_archives import OrderArchives
-from .plan import (
-    ItemWrite,
-    SyncPlan,
-    is_parked,
-    plan_batch_work,
-)
+from .plan import ItemWrite, SyncPlan, plan_batch_work
 from .planner import retry_delay, utc_now
 from .progress import record_answered
 from .subitem_feed import SubitemFeed
@@ -181,13 +176,9 @@ class BatchSync(GroupMoves, OrderArchives, SubitemWrites):
         attempts, next_attempt = self.failure_schedule(order.sync_attempts)
         self.store.order_failed(order.record_uuid, order.row_hash, self.message(result), attempts,
                                 next_attempt, utc_now())
-        self.record_failure(order.business_key, "item", result, attempts)
+        self.record_failure(order.business_key, "item", result, attempts, next_attempt)
 
     # -- shared ----------------------------------------------------------------------------------------------
-
-    @staticmethod
-    def message_of(result: WriteResult) -> str:
-        return result_message(result)
 
     def failure_schedule(self, attempts_before: int) -> tuple[int, datetime | None]:
         """(attempts, next attempt time); no next attempt once the record is parked."""
@@ -201,8 +192,9 @@ class BatchSync(GroupMoves, OrderArchives, SubitemWrites):
                     business_key, record, result_message(result))
         self.summary.missing_on_board += 1
 
-    def record_failure(self, business_key: str, record: str, result: WriteResult, attempts: int) -> None:
-        parked = is_parked(self.config.sync, "FAILED", attempts)
+    def record_failure(self, business_key: str, record: str, result: WriteResult, attempts: int,
+                       next_attempt: datetime | None) -> None:
+        parked = next_attempt is None  # failure_schedule's: parked once it has no next attempt
         message = self.message(result)
         log.warning("%s %s failed (attempt %d%s): %s", business_key, record, attempts,
                     ", parked" if parked else "", message, extra=IN_SUMMARY)

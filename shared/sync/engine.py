@@ -189,11 +189,8 @@ async def _sync_all(config: Config, store: AsyncStore, summary: RunSummary, stop
         except asyncio.CancelledError:
             if stop.name is None:
                 raise
-            await leases.release_all()
-            asyncio.current_task().uncancel()
+            asyncio.current_task().uncancel()  # sync_pending released every claim on its way out
             raise Interrupted(stop.name, leases.abandoned) from None
-        finally:  # the client's totals: batches that ran side by side saw each other's requests
-            summary.requests, summary.complexity, summary.rate_limited = _client_counts(client)
 
 
 async def sync_pending(config: Config, store: OrderStore | AsyncStore, client: MondayClient,
@@ -204,8 +201,10 @@ async def sync_pending(config: Config, store: OrderStore | AsyncStore, client: M
     """Plan and sync the pending work (``only``: of these orders) with this client, batches side by side;
     what was deleted on the board meanwhile is made again in one more round. The batches planned wait for
     their turn under a lease (``leases``: the run's, else one of its own); a run that stops early releases
-    them. ``progress`` counts the records planned and answered."""
+    them. ``progress`` counts the records planned and answered. The summary's requests, complexity and 429s
+    grow by the client's while it ran, also when it stops early."""
     store = AsyncStore.of(store)
+    counted, before = (summary.requests, summary.complexity, summary.rate_limited), _client_counts(client)
     async with _leases(config, store, leases) as leases:
 
         async def plan(**narrow) -> list[BatchMessage]:
@@ -236,6 +235,10 @@ async def sync_pending(config: Config, store: OrderStore | AsyncStore, client: M
         except BaseException:
             await leases.release_all()  # the batches planned but never started
             raise
+        finally:  # the client's counts, not the batches' sum: batches side by side saw each other's requests
+            summary.requests, summary.complexity, summary.rate_limited = (
+                had + now - then for had, now, then in zip(counted, _client_counts(client), before,
+                                                            strict=True))
     return summary
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..monday import ItemArchive, WriteResult
+from .batch_steps import result_message
 from .plan import OrderArchive
 from .planner import utc_now
 
@@ -33,8 +34,8 @@ class OrderArchives:
         def failure(result: WriteResult) -> None:  # the order stays REMOVED: retried, parked at max_attempts
             order = self.orders[result.ref]
             attempts, next_attempt = self.failure_schedule(order.sync_attempts)
-            self.store.order_archive_failed(order.record_uuid, self.message_of(result), attempts,
+            self.store.order_archive_failed(order.record_uuid, result_message(result), attempts,
                                             next_attempt, utc_now())
-            self.record_failure(order.business_key, "item archive", result, attempts)
+            self.record_failure(order.business_key, "item archive", result, attempts, next_attempt)
 
         await self.send(self.client.archive_items, requests, success, failure)

@@ -71,10 +71,14 @@ class SyncPlan:
     subitem_updates: tuple[SubitemWrite, ...] = ()
     subitem_deletes: tuple[SubitemDelete, ...] = ()
     lines_to_forget: tuple[str, ...] = ()  # REMOVED lines that never reached monday: nothing to delete there
-    parked: tuple[str, ...] = ()  # business keys of orders left alone until a person looks at them
     item_archives: tuple[OrderArchive, ...] = ()  # REMOVED orders' items
     orders_to_archive: tuple[str, ...] = ()  # REMOVED orders that never had an item: ARCHIVED without a call
     parked_records: tuple[FailedRecord, ...] = ()  # the parked orders and lines left alone, with their errors
+
+    @property
+    def parked(self) -> tuple[str, ...]:
+        """The business keys of the orders left alone until a person looks at them."""
+        return tuple(record.business_key for record in self.parked_records if record.record == "item")
 
     @property
     def group_titles(self) -> tuple[str, ...]:
@@ -115,10 +119,9 @@ def plan_batch_work(config: Config, orders: Sequence[OrderRow], lines: Iterable[
         lines_by_order.setdefault(line.record_uuid, []).append(line)
 
     item_creates, item_updates, subitem_creates, subitem_updates = [], [], [], []
-    deletes, forget, parked, archives, archive_unsent, parked_records = [], [], [], [], [], []
+    deletes, forget, archives, archive_unsent, parked_records = [], [], [], [], []
     for order in orders:
         if is_parked(settings, order.sync_state, order.sync_attempts):
-            parked.append(order.business_key)
             parked_records.append(_parked(order.business_key, "item", order.sync_error, order.sync_attempts))
             continue
         if order.sync_state == OrderState.REMOVED:  # its lines go with it: archived with the item
@@ -166,7 +169,7 @@ def plan_batch_work(config: Config, orders: Sequence[OrderRow], lines: Iterable[
                 )
                 (subitem_updates if line.monday_subitem_id else subitem_creates).append(write)
     return SyncPlan(tuple(item_creates), tuple(item_updates), tuple(subitem_creates), tuple(subitem_updates),
-                    tuple(deletes), tuple(forget), tuple(parked), tuple(archives), tuple(archive_unsent),
+                    tuple(deletes), tuple(forget), tuple(archives), tuple(archive_unsent),
                     tuple(parked_records))
 
 

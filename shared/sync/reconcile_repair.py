@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..monday import ItemArchive, MondayClient, SubitemDelete, WriteResult
 from ..store import AsyncStore
+from .batch_steps import result_message
 from .drift import (
     DUPLICATE_ITEMS,
     EXTRA_SUBITEMS,
@@ -90,8 +91,7 @@ def _sort_out(results: Sequence[WriteResult], by_ref: dict[str, DriftEntry], act
         if result.ok:
             actions.done.append(entry)
         else:
-            reason = result.error or result.code or "monday did not say why"
-            actions.failed.append(_failed(entry, f"could not be repaired: {reason}"))
+            actions.failed.append(_failed(entry, f"could not be repaired: {result_message(result)}"))
 
 
 def _mark(config: Config, store: OrderStore, entries: Sequence[DriftEntry], actions: RepairActions) -> None:

@@ -131,13 +131,8 @@ async def _repair_and_sync(config: Config, store: AsyncStore, client: MondayClie
         report.passes += 1
         if step.marked_orders:
             report.sync = summary
-            stats = client.stats
-            before = (stats.requests, stats.complexity_spent, stats.http_429)
             await sync_pending(config, store, client, summary, customer=report.customer,
                                only=step.marked_orders, progress=progress)
-            summary.requests += stats.requests - before[0]
-            summary.complexity += stats.complexity_spent - before[1]
-            summary.rate_limited += stats.http_429 - before[2]
         current, rows = await _observe(config, store, client, schema, report.customer)
     summary.finish()
     report.unrepaired = _still_wrong(current, rows, actions)

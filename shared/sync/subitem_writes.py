@@ -138,4 +138,4 @@ class SubitemWrites:
         self.store.line_failed(line.line_uuid, line.qty, self.message(result), attempts, next_attempt,
                                utc_now())
         self.record_failure(self.orders[line.record_uuid].business_key, f"size {line.size_code}", result,
-                            attempts)
+                            attempts, next_attempt)

@@ -14,7 +14,8 @@ import pytest
 
 from shared.cli import main
 from shared.excel import ingest_files
-from shared.sync import run_sync
+from shared.sync import reconcile_run, run_sync
+from shared.sync.engine import sync_pending
 
 from ..conftest import DEFAULT_CONFIG
 from .mirror import (
@@ -166,3 +167,26 @@ def test_an_unknown_customer_is_a_usage_error_naming_close_matches(synced, capsy
     assert "did you mean 'GREYSON'" in capsys.readouterr().err
     assert main(["--config", str(DEFAULT_CONFIG), "sync", "--customer", "Title Nien"]) == 2
     assert "did you mean 'TITLE NINE'" in capsys.readouterr().err
+
+
+def test_a_repair_reports_its_syncs_requests_once(synced, emulator, capsys, monkeypatch):
+    """The sync's figures are the client's requests while it ran, each counted once (not once per batch
+    and once more by reconcile)."""
+    config = synced
+    orders = orders_in_store(config)
+    keys = sorted(orders)
+    for key in (*keys[:2], *keys[-2:]):  # of both customers: two batches that run side by side
+        emulator.delete_item(orders[key]["monday_item_id"])
+    sent = []
+
+    async def counted(*args, **kwargs):
+        before = emulator.counters.requests
+        try:
+            return await sync_pending(*args, **kwargs)
+        finally:
+            sent.append(emulator.counters.requests - before)
+
+    monkeypatch.setattr(reconcile_run, "sync_pending", counted)
+    code, report = reconcile(capsys, "--repair")
+    assert code == 0 and report["sync"]["items_created"] == 4 and sent
+    assert report["sync"]["requests"] == sum(sent) <= report["requests"]

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..common.records import CUSTOMER_COLUMN, LineState, OrderState, RemovalScope
+from ..common.records import LineState, OrderState, RemovalScope
 from .schema import IngestRefused
 
 GONE_STATES = (OrderState.REMOVED, OrderState.ARCHIVED)
@@ -101,7 +101,3 @@ def renew_orders(store, returning: list, columns: dict[str, str], file_name: str
         f"last_synced_at = NULL, sync_attempts = 0, sync_error = NULL, next_attempt_at = NULL, "
         f"claim_id = NULL, claimed_until = NULL WHERE record_uuid = ?", rows)
     return lines
-
-
-def customer_column(columns: dict[str, str]) -> str | None:
-    return columns.get(CUSTOMER_COLUMN)

@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..common.errors import StoreError
-from ..common.records import IncomingOrder, IngestBatch, IngestCounts, LineState, OrderState
+from ..common.records import CUSTOMER_COLUMN, IncomingOrder, IngestBatch, IngestCounts, LineState, OrderState
 from .ingest_log import ACCEPTED, IngestLogEntry
 from .ingest_removals import (
     GONE_STATES,
     comes_back_new,
-    customer_column,
     mark_removed,
     plan_removals,
     renew_orders,
@@ -90,7 +89,8 @@ class _IngestWriter:
             raise DuplicateIngest(f"{batch.file_name}: the same content was already applied "
                                   f"({earlier.file_name}, {earlier.ingested_at})")
         columns = store.order_column_map(batch.columns)
-        removals = plan_removals(store, batch.removals, customer_column(columns))  # refuses before writing
+        # refuses before writing
+        removals = plan_removals(store, batch.removals, columns.get(CUSTOMER_COLUMN))
         seen: dict[str, int] = {}
         for chunk in _chunks(batch.orders, CHUNK_ORDERS):
             for order in chunk:

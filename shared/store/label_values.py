@@ -16,7 +16,7 @@ class LabelValuesMixin(SchemaMixin):
         """The different non-blank values of an order column (named as the workbook header), sorted; [] when
         no file ever had the column."""
         def read() -> list[str]:
-            stored = {name.casefold(): name for name in self.order_columns()}.get(column.casefold())
+            stored = self.stored_column(column)
             if stored is None:
                 return []
             quoted = self.dialect.quote(stored)  # a column of the table itself, never a name from data

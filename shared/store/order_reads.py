@@ -64,8 +64,7 @@ class OrderReadsMixin(SchemaMixin):
 
     def customer_column(self) -> str | None:
         """The quoted customer column of the orders table; None before anything was ingested."""
-        columns = {name.casefold(): name for name in self.order_columns()}
-        name = columns.get(CUSTOMER_COLUMN.casefold())
+        name = self.stored_column(CUSTOMER_COLUMN)
         return self.dialect.quote(name) if name else None
 
     def customer_names(self) -> list[str]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ..common.errors import StoreError
-from ..common.records import CUSTOMER_COLUMN, LineState, OrderState
+from ..common.records import LineState, OrderState
 from .claims import ClaimsMixin
 from .ingest_log import LOG_COLUMNS, IngestLogEntry
 from .ingest_rows import IngestRowsMixin
@@ -30,8 +30,7 @@ class StatusMixin(IngestRowsMixin, ClaimsMixin, SyncStateMixin):
         versions = self._applied_versions() if self.table_columns(self.tables.migrations) else []
         if not versions:
             raise StoreError("the database has no ordersync schema yet: run `python -m shared db migrate`")
-        has_customer = CUSTOMER_COLUMN.casefold() in {name.casefold() for name in self.order_columns()}
-        customer = self.dialect.quote(CUSTOMER_COLUMN) if has_customer else "NULL"
+        customer = self.customer_column() or "NULL"
         # A failed archive keeps its order REMOVED (it is still to be archived), with its attempts and error.
         sql, params = self.dialect.select_first(
             failed_limit, f"business_key, {customer}, sync_attempts, sync_error, next_attempt_at",

@@ -118,12 +118,7 @@ class ClaimsMixin(OrderReadsMixin):
                    ) -> tuple[list[OrderRow], list[LineRow]]:
         """The current rows of these orders (only those ``claim_id`` holds, when given), their lines."""
         def read() -> tuple[list[OrderRow], list[LineRow]]:
-            orders = self._select_orders("record_uuid", list(record_uuids))
-            if claim_id is not None:
-                held = {row[0] for row in self.select_in(
-                    lambda marks: f"SELECT record_uuid FROM {self.orders_table} WHERE claim_id = ? "
-                                  f"AND record_uuid IN ({marks})", list(record_uuids), (claim_id,))}
-                orders = [order for order in orders if order.record_uuid in held]
+            orders = self._select_orders("record_uuid", list(record_uuids), claim_id=claim_id)
             position = {record_uuid: index for index, record_uuid in enumerate(record_uuids)}
             orders.sort(key=lambda order: position[order.record_uuid])
             return orders, self.lines_of([order.record_uuid for order in orders])

@@ -32,6 +32,11 @@ class _LiveOrder:
     claimed_until: str | None
 
 
+def claim_is_live(claim_id: str | None, claimed_until: str | None, now: str) -> bool:
+    """A worker holds the order right now (a claim that has not expired)."""
+    return claim_id is not None and claimed_until is not None and claimed_until > now
+
+
 def plan_removals(store, scope: RemovalScope | None, customer_column: str | None) -> list[_LiveOrder]:
     """The live orders of the scope's customers that the file lacks; IngestRefused past the safety valve."""
     if scope is None or not scope.customers or customer_column is None:
@@ -60,7 +65,7 @@ def mark_removed(store, orders: Sequence[_LiveOrder], file_name: str, now: str) 
     """REMOVED, failures forgiven; a live claim is kept (its worker's write-back sees the state moved)."""
     rows = []
     for order in orders:
-        live = order.claim_id is not None and order.claimed_until is not None and order.claimed_until > now
+        live = claim_is_live(order.claim_id, order.claimed_until, now)
         claim = (order.claim_id, order.claimed_until) if live else (None, None)
         rows.append((OrderState.REMOVED, file_name, now, *claim, order.record_uuid))
     store.executemany(

@@ -16,6 +16,7 @@ from ..common.records import CUSTOMER_COLUMN, IncomingOrder, IngestBatch, Ingest
 from .ingest_log import ACCEPTED, IngestLogEntry
 from .ingest_removals import (
     GONE_STATES,
+    claim_is_live,
     comes_back_new,
     mark_removed,
     plan_removals,
@@ -45,7 +46,7 @@ class _KnownOrder:
 
     def in_flight(self, now: str) -> bool:
         """A worker holds the order right now (a claim that has not expired)."""
-        return self.claim_id is not None and self.claimed_until is not None and self.claimed_until > now
+        return claim_is_live(self.claim_id, self.claimed_until, now)
 
 
 def _check_order(order: IncomingOrder, seen: dict[str, int]) -> None:

@@ -77,9 +77,10 @@ def _chunks(orders, size: int):
 class _IngestWriter:
     """The writes of one :meth:`OrderStore.apply_ingest`, run inside its transaction."""
 
-    def __init__(self, store: IngestMixin, batch: IngestBatch):
+    def __init__(self, store: IngestMixin, batch: IngestBatch, columns: Mapping[str, str]):
         self.store = store
         self.batch = batch
+        self.columns = columns  # each header -> the orders table's column (ensure_order_columns)
         self.now = timestamp_text()
         self.counts = IngestCounts()
 
@@ -89,7 +90,7 @@ class _IngestWriter:
         if earlier is not None:
             raise DuplicateIngest(f"{batch.file_name}: the same content was already applied "
                                   f"({earlier.file_name}, {earlier.ingested_at})")
-        columns = store.order_column_map(batch.columns)
+        columns = self.columns
         # refuses before writing
         removals = plan_removals(store, batch.removals, columns.get(CUSTOMER_COLUMN))
         seen: dict[str, int] = {}
@@ -237,5 +238,5 @@ class IngestMixin(IngestRowsMixin, SchemaMixin):
         harmless column), then insert new orders, update changed ones, leave the rest alone, remove what a
         complete list lacks and log the file: one transaction. Raises IngestRefused for a file refused whole.
         """
-        self.ensure_order_columns(batch.columns)
-        return self.run_in_transaction(lambda: _IngestWriter(self, batch).apply())
+        columns = self.ensure_order_columns(batch.columns)
+        return self.run_in_transaction(lambda: _IngestWriter(self, batch, columns).apply())

@@ -136,12 +136,3 @@ class SchemaMixin(StoreTransactions):
             self.execute(self.dialect.add_text_column_sql(self.tables.orders, name))
             existing[name.casefold()] = name
         return {name: existing[name.casefold()] for name in names}
-
-    def order_column_map(self, names: Iterable[str]) -> dict[str, str]:
-        """Each name -> the orders table's column holding it; StoreError when one is missing."""
-        existing = {name.casefold(): name for name in self.order_columns()}
-        missing = [name for name in names if name.casefold() not in existing]
-        if missing:
-            raise StoreError(f"the orders table has no column {missing[0]!r}; add it first "
-                             f"(ensure_order_columns)")
-        return {name: existing[name.casefold()] for name in names}

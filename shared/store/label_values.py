@@ -3,9 +3,9 @@ status or dropdown column, so the orders already stored fit it."""
 
 from __future__ import annotations
 
+from ..config.loader import LINE_FIELDS
 from .schema import SchemaMixin
 
-LINE_FIELDS = ("size_code", "qty")
 MAX_LABEL_VALUES = 1000  # beyond any status (40) or sensible dropdown: enough for the caller to refuse
 
 

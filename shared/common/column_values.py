@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping
 
 ITEM_NAME_MAX = 255  # monday answers ItemNameTooLongException past this
-LONG_TEXT_MAX = 2000
 TEXT_MAX = 2000
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")

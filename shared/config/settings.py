@@ -166,10 +166,6 @@ class Config:
         customer = self._aliases.get(name_key(canonical_customer))
         return customer.key if customer and customer.key else self.orders.key
 
-    @property
-    def known_order_columns(self) -> frozenset[str]:
-        return known_columns(self.excel, self.orders.key, self.customers, self.environment.item_columns)
-
 
 def known_columns(excel: ExcelSettings, key: tuple[str, ...], customers: tuple[Customer, ...],
                    item_columns: Mapping[str, str]) -> frozenset[str]:

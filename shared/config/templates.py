@@ -43,9 +43,11 @@ class Template:
         return {name for alternatives in self.fields for name in alternatives}
 
     def render(self, values: Mapping[str, object]) -> str:
-        def fill(match: re.Match) -> str:
-            for name in match.group(1).split("|"):
-                value = values.get(_SPACES.sub(" ", name).strip())
+        fields = iter(self.fields)  # parse() read them from these same matches, in this order
+
+        def fill(_match: re.Match) -> str:
+            for name in next(fields):
+                value = values.get(name)
                 if value is not None and str(value).strip():
                     return str(value)
             return ""

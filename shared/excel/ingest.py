@@ -52,10 +52,9 @@ def _ingest_stream(config: Config, store, stream: BinaryIO, file_name: str, prog
     if earlier is not None:
         return _log_unapplied(store, FileReport(file_name, DUPLICATE, _duplicate_message(earlier),
                                                 content_hash))
-    # [environments.<env>.column_types] (monday column id -> type), where the configuration has it
-    column_types = getattr(config.environment, "column_types", None)
     try:
-        parsed = parse_order_list(config, stream, file_name, progress, content_hash, column_types)
+        parsed = parse_order_list(config, stream, file_name, progress, content_hash,
+                                  config.environment.column_types)
     except RejectedFile as exc:
         return _log_unapplied(store, FileReport(file_name, REJECTED, str(exc), content_hash))
     try:

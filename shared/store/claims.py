@@ -11,7 +11,6 @@ from ..common.records import LineRow, LineState, OrderRow, OrderState
 from ..config import SyncSettings
 from .order_reads import OrderReadsMixin
 from .timestamps import timestamp_text
-from .transactions import IN_LIST_CHUNK
 
 
 class ClaimsMixin(OrderReadsMixin):
@@ -65,11 +64,9 @@ class ClaimsMixin(OrderReadsMixin):
             condition = "claim_id IS NULL OR claimed_until < ?" + (" OR claim_id = ?" if from_claim else "")
             head = (claim_id, timestamp_text(claimed_until), timestamp_text(now),
                     *((from_claim,) if from_claim else ()))
-            for start in range(0, len(record_uuids), IN_LIST_CHUNK):
-                chunk = record_uuids[start:start + IN_LIST_CHUNK]
-                self.execute(f"UPDATE {self.orders_table} SET claim_id = ?, claimed_until = ? "
-                             f"WHERE ({condition}) AND record_uuid IN ({', '.join('?' * len(chunk))})",
-                             (*head, *chunk))
+            self.execute_in(lambda marks: f"UPDATE {self.orders_table} SET claim_id = ?, claimed_until = ? "
+                                          f"WHERE ({condition}) AND record_uuid IN ({marks})",
+                            record_uuids, head)
             taken = {row[0] for row in self.select_in(
                 lambda marks: f"SELECT record_uuid FROM {self.orders_table} WHERE claim_id = ? "
                               f"AND record_uuid IN ({marks})", list(record_uuids), (claim_id,))}
@@ -121,12 +118,7 @@ class ClaimsMixin(OrderReadsMixin):
                    ) -> tuple[list[OrderRow], list[LineRow]]:
         """The current rows of these orders (only those ``claim_id`` holds, when given), their lines."""
         def read() -> tuple[list[OrderRow], list[LineRow]]:
-            orders = self._select_orders("record_uuid", list(record_uuids))
-            if claim_id is not None:
-                held = {row[0] for row in self.select_in(
-                    lambda marks: f"SELECT record_uuid FROM {self.orders_table} WHERE claim_id = ? "
-                                  f"AND record_uuid IN ({marks})", list(record_uuids), (claim_id,))}
-                orders = [order for order in orders if order.record_uuid in held]
+            orders = self._select_orders("record_uuid", list(record_uuids), claim_id=claim_id)
             position = {record_uuid: index for index, record_uuid in enumerate(record_uuids)}
             orders.sort(key=lambda order: position[order.record_uuid])
             return orders, self.lines_of([order.record_uuid for order in orders])

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..common.records import CUSTOMER_COLUMN, LineState, OrderState, RemovalScope
+from ..common.records import LineState, OrderState, RemovalScope
 from .schema import IngestRefused
 
 GONE_STATES = (OrderState.REMOVED, OrderState.ARCHIVED)
@@ -30,6 +30,11 @@ class _LiveOrder:
     record_uuid: str
     claim_id: str | None
     claimed_until: str | None
+
+
+def claim_is_live(claim_id: str | None, claimed_until: str | None, now: str) -> bool:
+    """A worker holds the order right now (a claim that has not expired)."""
+    return claim_id is not None and claimed_until is not None and claimed_until > now
 
 
 def plan_removals(store, scope: RemovalScope | None, customer_column: str | None) -> list[_LiveOrder]:
@@ -60,7 +65,7 @@ def mark_removed(store, orders: Sequence[_LiveOrder], file_name: str, now: str) 
     """REMOVED, failures forgiven; a live claim is kept (its worker's write-back sees the state moved)."""
     rows = []
     for order in orders:
-        live = order.claim_id is not None and order.claimed_until is not None and order.claimed_until > now
+        live = claim_is_live(order.claim_id, order.claimed_until, now)
         claim = (order.claim_id, order.claimed_until) if live else (None, None)
         rows.append((OrderState.REMOVED, file_name, now, *claim, order.record_uuid))
     store.executemany(
@@ -101,7 +106,3 @@ def renew_orders(store, returning: list, columns: dict[str, str], file_name: str
         f"last_synced_at = NULL, sync_attempts = 0, sync_error = NULL, next_attempt_at = NULL, "
         f"claim_id = NULL, claimed_until = NULL WHERE record_uuid = ?", rows)
     return lines
-
-
-def customer_column(columns: dict[str, str]) -> str | None:
-    return columns.get(CUSTOMER_COLUMN)

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..common.errors import StoreError
-from ..common.records import IncomingOrder, IngestBatch, IngestCounts, LineState, OrderState
+from ..common.records import CUSTOMER_COLUMN, IncomingOrder, IngestBatch, IngestCounts, LineState, OrderState
 from .ingest_log import ACCEPTED, IngestLogEntry
 from .ingest_removals import (
     GONE_STATES,
+    claim_is_live,
     comes_back_new,
-    customer_column,
     mark_removed,
     plan_removals,
     renew_orders,
@@ -46,7 +46,7 @@ class _KnownOrder:
 
     def in_flight(self, now: str) -> bool:
         """A worker holds the order right now (a claim that has not expired)."""
-        return self.claim_id is not None and self.claimed_until is not None and self.claimed_until > now
+        return claim_is_live(self.claim_id, self.claimed_until, now)
 
 
 def _check_order(order: IncomingOrder, seen: dict[str, int]) -> None:
@@ -77,9 +77,10 @@ def _chunks(orders, size: int):
 class _IngestWriter:
     """The writes of one :meth:`OrderStore.apply_ingest`, run inside its transaction."""
 
-    def __init__(self, store: IngestMixin, batch: IngestBatch):
+    def __init__(self, store: IngestMixin, batch: IngestBatch, columns: Mapping[str, str]):
         self.store = store
         self.batch = batch
+        self.columns = columns  # each header -> the orders table's column (ensure_order_columns)
         self.now = timestamp_text()
         self.counts = IngestCounts()
 
@@ -89,8 +90,9 @@ class _IngestWriter:
         if earlier is not None:
             raise DuplicateIngest(f"{batch.file_name}: the same content was already applied "
                                   f"({earlier.file_name}, {earlier.ingested_at})")
-        columns = store.order_column_map(batch.columns)
-        removals = plan_removals(store, batch.removals, customer_column(columns))  # refuses before writing
+        columns = self.columns
+        # refuses before writing
+        removals = plan_removals(store, batch.removals, columns.get(CUSTOMER_COLUMN))
         seen: dict[str, int] = {}
         for chunk in _chunks(batch.orders, CHUNK_ORDERS):
             for order in chunk:
@@ -236,5 +238,5 @@ class IngestMixin(IngestRowsMixin, SchemaMixin):
         harmless column), then insert new orders, update changed ones, leave the rest alone, remove what a
         complete list lacks and log the file: one transaction. Raises IngestRefused for a file refused whole.
         """
-        self.ensure_order_columns(batch.columns)
-        return self.run_in_transaction(lambda: _IngestWriter(self, batch).apply())
+        columns = self.ensure_order_columns(batch.columns)
+        return self.run_in_transaction(lambda: _IngestWriter(self, batch, columns).apply())

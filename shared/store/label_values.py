@@ -3,9 +3,9 @@ status or dropdown column, so the orders already stored fit it."""
 
 from __future__ import annotations
 
+from ..config.loader import LINE_FIELDS
 from .schema import SchemaMixin
 
-LINE_FIELDS = ("size_code", "qty")
 MAX_LABEL_VALUES = 1000  # beyond any status (40) or sensible dropdown: enough for the caller to refuse
 
 
@@ -16,7 +16,7 @@ class LabelValuesMixin(SchemaMixin):
         """The different non-blank values of an order column (named as the workbook header), sorted; [] when
         no file ever had the column."""
         def read() -> list[str]:
-            stored = {name.casefold(): name for name in self.order_columns()}.get(column.casefold())
+            stored = self.stored_column(column)
             if stored is None:
                 return []
             quoted = self.dialect.quote(stored)  # a column of the table itself, never a name from data

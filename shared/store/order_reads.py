@@ -23,10 +23,13 @@ class OrderReadsMixin(SchemaMixin):
                                          write=False)
         return {order.business_key: order for order in orders}
 
-    def _select_orders(self, column: str, values: Sequence[str]) -> list[OrderRow]:
+    def _select_orders(self, column: str, values: Sequence[str], *, claim_id: str | None = None
+                       ) -> list[OrderRow]:
+        """The orders whose ``column`` is one of ``values`` (only those ``claim_id`` holds, when given)."""
         business = self.order_columns()
-        rows = self.select_in(lambda marks: f"{self._order_select(business)} WHERE {column} IN ({marks})",
-                              values)
+        held, params = ("claim_id = ? AND ", (claim_id,)) if claim_id is not None else ("", ())
+        rows = self.select_in(
+            lambda marks: f"{self._order_select(business)} WHERE {held}{column} IN ({marks})", values, params)
         return [self._order_row(business, row) for row in rows]
 
     def _select_every_order(self) -> list[OrderRow]:
@@ -64,8 +67,7 @@ class OrderReadsMixin(SchemaMixin):
 
     def customer_column(self) -> str | None:
         """The quoted customer column of the orders table; None before anything was ingested."""
-        columns = {name.casefold(): name for name in self.order_columns()}
-        name = columns.get(CUSTOMER_COLUMN.casefold())
+        name = self.stored_column(CUSTOMER_COLUMN)
         return self.dialect.quote(name) if name else None
 
     def customer_names(self) -> list[str]:

@@ -4,19 +4,18 @@ the stored error text for the caller to reduce to its kind."""
 
 from __future__ import annotations
 
-from ..common.records import CUSTOMER_COLUMN, LineState, OrderState
-from .schema import SchemaMixin
+from ..common.records import LineState, OrderState
+from .order_reads import OrderReadsMixin
 
 PENDING_STATES = (OrderState.NEW, OrderState.CHANGED)
 
 
-class OverviewMixin(SchemaMixin):
+class OverviewMixin(OrderReadsMixin):
     """The order book at a glance, for :class:`OrderStore`."""
 
     def _customer_sql(self, alias: str) -> str:
-        columns = {name.casefold(): name for name in self.order_columns()}
-        stored = columns.get(CUSTOMER_COLUMN.casefold())
-        return f"{alias}.{self.dialect.quote(stored)}" if stored else "NULL"
+        column = self.customer_column()
+        return f"{alias}.{column}" if column else "NULL"
 
     def customer_states(self) -> list[tuple[str, str, bool, int]]:
         """(customer, state, parked, orders) for every customer and state present."""

@@ -98,6 +98,11 @@ class SchemaMixin(StoreTransactions):
         columns = self.table_columns(self.tables.orders)
         return [name for name in columns if name.casefold() not in _SYSTEM_NAMES]
 
+    def stored_column(self, name: str) -> str | None:
+        """The orders table's column holding business column ``name`` (compared without case, as both
+        databases do), unquoted; None when no file ever had it."""
+        return {column.casefold(): column for column in self.order_columns()}.get(name.casefold())
+
     def ensure_order_columns(self, names: Iterable[str]) -> dict[str, str]:
         """Add a nullable text column for each business column the orders table lacks, all in one short
         transaction of their own (the ingest runs it before its data transaction, so the ALTER TABLE never
@@ -130,13 +135,4 @@ class SchemaMixin(StoreTransactions):
         for name in missing:
             self.execute(self.dialect.add_text_column_sql(self.tables.orders, name))
             existing[name.casefold()] = name
-        return {name: existing[name.casefold()] for name in names}
-
-    def order_column_map(self, names: Iterable[str]) -> dict[str, str]:
-        """Each name -> the orders table's column holding it; StoreError when one is missing."""
-        existing = {name.casefold(): name for name in self.order_columns()}
-        missing = [name for name in names if name.casefold() not in existing]
-        if missing:
-            raise StoreError(f"the orders table has no column {missing[0]!r}; add it first "
-                             f"(ensure_order_columns)")
         return {name: existing[name.casefold()] for name in names}

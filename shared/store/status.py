@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ..common.errors import StoreError
-from ..common.records import CUSTOMER_COLUMN, LineState, OrderState
+from ..common.records import LineState, OrderState
 from .claims import ClaimsMixin
-from .ingest_log import LOG_COLUMNS, IngestLogEntry
 from .ingest_rows import IngestRowsMixin
 from .sync_state import SyncStateMixin
 
@@ -27,11 +26,10 @@ class StatusMixin(IngestRowsMixin, ClaimsMixin, SyncStateMixin):
                                        write=False)
 
     def _status(self, failed_limit: int, ingest_limit: int, warning_limit: int) -> dict:
-        versions = self._applied_versions() if self.table_columns(self.tables.migrations) else []
-        if not versions:
+        version = self.schema_version()
+        if version is None:
             raise StoreError("the database has no ordersync schema yet: run `python -m shared db migrate`")
-        has_customer = CUSTOMER_COLUMN.casefold() in {name.casefold() for name in self.order_columns()}
-        customer = self.dialect.quote(CUSTOMER_COLUMN) if has_customer else "NULL"
+        customer = self.customer_column() or "NULL"
         # A failed archive keeps its order REMOVED (it is still to be archived), with its attempts and error.
         sql, params = self.dialect.select_first(
             failed_limit, f"business_key, {customer}, sync_attempts, sync_error, next_attempt_at",
@@ -40,16 +38,14 @@ class StatusMixin(IngestRowsMixin, ClaimsMixin, SyncStateMixin):
         failed = [{"business_key": key, "customer": name, "attempts": attempts, "last_error": error,
                    "next_attempt_at": next_attempt, "parked": attempts >= self.max_attempts}
                   for key, name, attempts, error, next_attempt in self.query(sql, params)]
-        sql, params = self.dialect.select_first(
-            ingest_limit, ", ".join(LOG_COLUMNS), f"FROM {self.ingest_log_table} ORDER BY ingest_id DESC")
-        ingests = [IngestLogEntry(*row) for row in self.query(sql, params)]
+        ingests = self.ingest_entries(limit=ingest_limit)
         return {
             "database": self.kind,
-            "schema_version": versions[-1][1],
+            "schema_version": version,
             "orders": self._state_counts(self.orders_table, ORDER_STATES),
             **self.work_counts(),
             "lines": self._state_counts(self.lines_table, LINE_STATES),
-            "claimed": self._claimed(),
+            "claimed": self.claimed(),
             "failed_orders": failed,
             "ingests": [entry.to_dict() for entry in ingests],
             "warnings": self._recent_warnings(ingests, warning_limit),  # of the ingests above, newest first
@@ -58,7 +54,7 @@ class StatusMixin(IngestRowsMixin, ClaimsMixin, SyncStateMixin):
             else None,
         }
 
-    def _claimed(self) -> dict:
+    def claimed(self) -> dict:
         """Orders a sync holds now: how many, and per claim how many, whose, and when they free unless the
         holder renews its lease (a planned batch's claim lasts while its message waits in the queue)."""
         claims = self.live_claims(datetime.now(UTC))

@@ -70,16 +70,10 @@ class StoreTransactions:
 
     # -- running statements --------------------------------------------------------------------------------
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[Self]:
-        """All statements inside commit together or not at all; an inner transaction joins the outer one."""
+    def _transaction(self, write: bool) -> Iterator[Self]:
+        """All statements inside commit together or not at all. Only run_in_transaction enters it, never
+        inside another: work that nests calls run_in_transaction, which joins the outer transaction."""
         with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self
-                finally:
-                    self._depth -= 1
-                return
             self._backend.begin(write)
             self._depth = 1
             try:
@@ -99,7 +93,7 @@ class StoreTransactions:
                 return work()
 
             def attempt() -> T:
-                with self.transaction(write):
+                with self._transaction(write):
                     return work()
 
             with sql_transaction(self.kind, work):  # one dependency span per transaction, retries included

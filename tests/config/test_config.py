@@ -172,6 +172,8 @@ def test_cli_reports_config_error_without_traceback(tmp_path, capsys):
          {"CUSTOMER NAME": "GREYSON", "CUSTOMER SEASON": "FW26", "AAG SEASON": "SS26"}, "GREYSON FW26"),
         ("{A}  {B}   {C}", {"A": "x", "B": "  ", "C": "z"}, "x z"),
         ("PO-{A}", {}, "PO-"),
+        ("{ CUSTOMER   NAME |AAG SEASON} #{N}", {"CUSTOMER NAME": " ", "AAG SEASON": "SS26", "N": 3},
+         "SS26 #3"),
     ],
 )
 def test_template_render(template, values, expected):

@@ -142,3 +142,15 @@ def test_every_write_back_method_writes_under_the_workers_claim(store):
     worker = store.claimed_by("w-1")
     assert isinstance(worker, ClaimedStore) and worker.orders_table == store.orders_table
     assert worker.order_synced.keywords == {"claim_id": "w-1"} and worker.lock_group == store.lock_group
+
+
+def test_a_batch_loads_only_the_orders_its_claim_holds_in_the_order_asked(store):
+    store.apply_ingest(make_batch(make_order("A"), make_order("B"), make_order("C")))
+    a_uuid, c_uuid = claim(store, ["A", "C"], "worker")
+    (b_uuid,) = claim(store, ["B"], "other")
+
+    orders, lines = store.load_batch([c_uuid, b_uuid, a_uuid], claim_id="worker")
+    assert [order.business_key for order in orders] == ["C", "A"]
+    assert {line.record_uuid for line in lines} == {a_uuid, c_uuid}
+    orders, _ = store.load_batch([c_uuid, b_uuid, a_uuid])
+    assert [order.business_key for order in orders] == ["C", "B", "A"]

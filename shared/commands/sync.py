@@ -11,7 +11,7 @@ from ..config import Config
 from ..store import open_store
 from ..sync import EXIT_INTERRUPTED, run_sync
 from .customers import resolve_customer
-from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
+from .output import EXIT_OK, EXIT_PROBLEM, UsageError, add_command, print_json, require_monday_token
 from .progress import sync_progress_line
 from .status import print_claims
 
@@ -26,11 +26,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_sync(args: argparse.Namespace, config: Config) -> int:
-    if monday_token_missing("sync"):
-        return EXIT_USAGE
+    require_monday_token("sync")
     if args.limit is not None and args.limit < 1:
-        print("sync: --limit must be a positive number of orders", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--limit must be a positive number of orders")
     customer = resolve_customer(config, args.customer)
     try:
         with sync_progress_line("sync", enabled=not (args.quiet or args.dry_run)) as progress:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..common.errors import Interrupted
 from ..config import Config
 from ..store import open_store
 from ..sync import EXIT_INTERRUPTED, run_sync
@@ -34,9 +33,7 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
         with sync_progress_line("sync", enabled=not (args.quiet or args.dry_run)) as progress:
             summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run,
                                progress=progress)
-    except Interrupted as exc:  # Ctrl-C / SIGTERM: one line, no traceback
-        print(f"sync: {exc}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    # Interrupted (claims held, then released) goes up to cli._run, which says it in one line
     except KeyboardInterrupt:  # Ctrl-C before the run held anything (or after it let go of everything)
         print("sync: interrupted (SIGINT); no orders were claimed", file=sys.stderr)
         return EXIT_INTERRUPTED

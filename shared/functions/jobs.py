@@ -47,14 +47,14 @@ def _plan_and_queue(reason: str) -> list[BatchMessage]:
             messages = plan_batches(config, store)
             run.record_backlog(*store.backlog())
         tick.count(messages)
-        run.record(orders=sum(len(message.record_uuids) for message in messages), batches=len(messages),
+        run.record(orders=tick.orders, batches=tick.batches,
                    customers=sorted({message.customer for message in messages}),
                    claims=[message.claim_id for message in messages])
         # A send failing part-way leaves unsent batches claimed: the claims expire, they are planned again.
         queue = batch_queue.host_queue(settings.storage.queue_service, settings.sync_queue)
         batch_queue.send_batches(queue, messages)
-    log.info("planned (%s): %d orders in %d batches onto queue %s", reason,
-             sum(len(message.record_uuids) for message in messages), len(messages), settings.sync_queue)
+    log.info("planned (%s): %d orders in %d batches onto queue %s", reason, tick.orders, tick.batches,
+             settings.sync_queue)
     return messages
 
 

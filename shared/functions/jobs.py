@@ -174,11 +174,7 @@ def status_page() -> tuple[int, str, str, dict[str, str]]:
     business key, customer and state; 503 with the reason when the configuration or the store fails."""
     from ..status_page import SECURITY_HEADERS, page_response
 
-    try:
-        code, content_type, body = page_response(ordersync_config())
-    except OrderSyncError as exc:  # the configuration: these messages never carry secrets
-        log.error("status page: %s", exc)
-        code, content_type, body = 503, "text/plain; charset=utf-8", f"status unavailable: {exc}\n"
+    code, content_type, body = page_response(ordersync_config)
     return int(code), content_type.split(";")[0], body, dict(SECURITY_HEADERS)
 
 

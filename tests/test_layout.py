@@ -102,6 +102,15 @@ def test_the_functions_never_load_the_emulator():
     assert loaded == "[]"
 
 
+def test_importing_the_functions_loads_no_storage_or_monday_client():
+    """The host imports function_app.py on every cold start; the jobs import these when they run."""
+    clients = ("azure.storage.queue", "azure.storage.blob", "aiohttp")
+    loaded = subprocess.run([sys.executable, "-c", f"import sys, function_app; "
+                             f"print(sorted(m for m in {clients!r} if m in sys.modules))"],
+                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
+
+
 def test_each_package_says_what_it_owns():
     for init in PACKAGE.glob("*/__init__.py"):
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))

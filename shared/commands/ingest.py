@@ -9,7 +9,7 @@ from pathlib import Path
 from ..config import Config
 from ..excel import ingest_files
 from .ingest_show import SHOW, cmd_ingest_show
-from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, print_json
+from .output import EXIT_OK, EXIT_PROBLEM, UsageError, add_command, print_json
 from .progress import Progress, ProgressLine
 
 
@@ -30,8 +30,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         return cmd_ingest_show(args, config)
     missing = [name for name in args.files if not Path(name).is_file()]
     if missing:
-        print(f"ingest: no such file: {', '.join(missing)}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"no such file: {', '.join(missing)}")
 
     reading = {"label": "ingest", "done": 0, "planned": None}
 

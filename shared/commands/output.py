@@ -19,14 +19,13 @@ class UsageError(ValueError):
     """Arguments that name nothing usable; the command line prints it after the command's name, exit 2."""
 
 
-def monday_token_missing(command: str) -> bool:
-    """True (after saying so on stderr) when MONDAY_API_TOKEN is not set: the command cannot reach monday."""
-    if os.environ.get("MONDAY_API_TOKEN"):
-        return False
-    print(f"{command}: MONDAY_API_TOKEN is not set. {command} talks to the monday board of the configured "
-          f"environment (MONDAY_API_URL, default https://api.monday.com/v2). To see the whole job run "
-          f"locally against an emulated board, no token needed: python -m shared demo", file=sys.stderr)
-    return True
+def require_monday_token(command: str) -> None:
+    """Raise :class:`UsageError` when MONDAY_API_TOKEN is not set: the command cannot reach monday."""
+    if not os.environ.get("MONDAY_API_TOKEN"):
+        raise UsageError(f"MONDAY_API_TOKEN is not set. {command} talks to the monday board of the "
+                         f"configured environment (MONDAY_API_URL, default https://api.monday.com/v2). To "
+                         f"see the whole job run locally against an emulated board, no token needed: "
+                         f"python -m shared demo")
 
 
 def print_json(payload: object) -> None:

@@ -113,15 +113,19 @@ class ProgressLine:
 
 
 @contextlib.contextmanager
-def sync_progress_line(label: str, *, enabled: bool) -> Iterator[SyncProgress]:
+def sync_progress_line(label: str, *, enabled: bool) -> Iterator[SyncProgress | None]:
     """The line of a run that syncs (``sync``, ``reconcile --repair``): records answered of planned, rate, ETA
-    and monday's budget waits, read from the run's :class:`SyncProgress` (hand it to the run)."""
+    and monday's budget waits, read from the run's :class:`SyncProgress` (hand it to the run). ``None`` when
+    the line is off, so the run counts nothing (counting the planned writes loads every batch again)."""
+    if not enabled:
+        yield None
+        return
     progress = SyncProgress()
 
     def where() -> Progress:
         return Progress(label, progress.done, progress.planned or None, progress.waiting_seconds())
 
-    with ProgressLine(where, unit="records", enabled=enabled):
+    with ProgressLine(where, unit="records"):
         yield progress
 
 

@@ -9,7 +9,7 @@ from ..common.errors import Interrupted
 from ..config import Config
 from ..sync import EXIT_INTERRUPTED, run_reconcile
 from .customers import resolve_customer
-from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
+from .output import EXIT_OK, EXIT_PROBLEM, add_command, print_json, require_monday_token
 from .progress import sync_progress_line
 
 
@@ -24,8 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
-    if monday_token_missing("reconcile"):
-        return EXIT_USAGE
+    require_monday_token("reconcile")
     customer = resolve_customer(config, args.customer)
     try:
         with sync_progress_line("reconcile", enabled=not args.quiet) as progress:

@@ -4,12 +4,11 @@ tick, from the command line or a function, with its counts, monday's requests an
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from ..config import Config
 from ..store import RunRecord, open_store
-from .output import EXIT_OK, EXIT_USAGE, add_command, print_json, print_table
+from .output import EXIT_OK, UsageError, add_command, print_json, print_table
 
 FAILURES_SHOWN = 5  # per failed run, in text; --json has them all (up to the 100 a run keeps)
 
@@ -24,8 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_runs(args: argparse.Namespace, config: Config) -> int:
     if args.last < 1:
-        print("runs: --last must be a positive number of runs", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--last must be a positive number of runs")
     with open_store(config) as store:
         runs = store.recent_runs(args.last, kind=args.kind)
     if args.json:

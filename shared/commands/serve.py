@@ -10,7 +10,7 @@ import sys
 
 from ..config import Config
 from ..status_page import StatusPageServer
-from .output import EXIT_OK, EXIT_USAGE, add_command
+from .output import EXIT_OK, UsageError, add_command
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,8 +25,7 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     try:
         server = StatusPageServer(config, args.host, args.port)
     except OSError as exc:
-        print(f"serve: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
     if not _loopback(args.host):
         print(f"warning: the status page has no sign-in; anyone who can reach {args.host}:"
               f"{server.server_address[1]} can read it", file=sys.stderr)

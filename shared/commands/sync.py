@@ -6,12 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..common.errors import Interrupted
 from ..config import Config
 from ..store import open_store
 from ..sync import EXIT_INTERRUPTED, run_sync
 from .customers import resolve_customer
-from .output import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, monday_token_missing, print_json
+from .output import EXIT_OK, EXIT_PROBLEM, UsageError, add_command, print_json, require_monday_token
 from .progress import sync_progress_line
 from .status import print_claims
 
@@ -26,19 +25,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_sync(args: argparse.Namespace, config: Config) -> int:
-    if monday_token_missing("sync"):
-        return EXIT_USAGE
+    require_monday_token("sync")
     if args.limit is not None and args.limit < 1:
-        print("sync: --limit must be a positive number of orders", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--limit must be a positive number of orders")
     customer = resolve_customer(config, args.customer)
     try:
         with sync_progress_line("sync", enabled=not (args.quiet or args.dry_run)) as progress:
             summary = run_sync(config, customer=customer, limit=args.limit, dry_run=args.dry_run,
                                progress=progress)
-    except Interrupted as exc:  # Ctrl-C / SIGTERM: one line, no traceback
-        print(f"sync: {exc}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    # Interrupted (claims held, then released) goes up to cli._run, which says it in one line
     except KeyboardInterrupt:  # Ctrl-C before the run held anything (or after it let go of everything)
         print("sync: interrupted (SIGINT); no orders were claimed", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -20,8 +20,8 @@ from azure.storage.queue import (
 )
 
 from ..sync import BatchMessage
+from .settings import POISON_SUFFIX
 
-POISON_SUFFIX = "-poison"
 MAX_RECEIVE = 32  # the most messages one Get Messages call returns
 
 

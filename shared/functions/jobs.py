@@ -1,7 +1,8 @@
 """What the Azure Functions do: one job per function, called by ``function_app.py`` with plain values.
 
-App settings are read once per process (:mod:`.settings`); the monday client and the workbook reader are
-imported by the job that needs them, which keeps the host's indexing of ``function_app.py`` fast. Failures of
+App settings are read once per process (:mod:`.settings`); the monday client, the workbook reader and the
+storage clients (queue, inbox) are imported by the job that needs them, which keeps the host's indexing of
+``function_app.py`` fast. Failures of
 a whole run (storage, database or monday unavailable, a bad token) are raised so the host retries the
 invocation; a bad file or a bad record never is. The store's schema: a SQLite file is brought up to date when
 opened; SQL Server changes only through ``python -m shared db migrate``.
@@ -18,7 +19,6 @@ from azure.core.exceptions import AzureError
 from ..common.errors import MondayError, OrderSyncError
 from ..store import open_store, store_off_loop
 from ..telemetry import INGEST, PLAN, event_scope, stage_run
-from . import batch_queue, inbox
 from .settings import app_settings, ordersync_config
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def plan_sync(*, past_due: bool = False) -> list[BatchMessage]:
 
 def _plan_and_queue(reason: str) -> list[BatchMessage]:
     from ..sync import PlanTick, plan_batches, recorded_run
+    from . import batch_queue
 
     settings, config = app_settings(), ordersync_config()
     tick = PlanTick()
@@ -46,14 +47,14 @@ def _plan_and_queue(reason: str) -> list[BatchMessage]:
             messages = plan_batches(config, store)
             run.record_backlog(*store.backlog())
         tick.count(messages)
-        run.record(orders=sum(len(message.record_uuids) for message in messages), batches=len(messages),
+        run.record(orders=tick.orders, batches=tick.batches,
                    customers=sorted({message.customer for message in messages}),
                    claims=[message.claim_id for message in messages])
         # A send failing part-way leaves unsent batches claimed: the claims expire, they are planned again.
         queue = batch_queue.host_queue(settings.storage.queue_service, settings.sync_queue)
         batch_queue.send_batches(queue, messages)
-    log.info("planned (%s): %d orders in %d batches onto queue %s", reason,
-             sum(len(message.record_uuids) for message in messages), len(messages), settings.sync_queue)
+    log.info("planned (%s): %d orders in %d batches onto queue %s", reason, tick.orders, tick.batches,
+             settings.sync_queue)
     return messages
 
 
@@ -67,6 +68,7 @@ async def sync_batch(body: str | bytes, *, message_id: str | None = None, dequeu
     from ..monday import MondayClient
     from ..sync import BatchMessage, RunSummary, record_run
     from ..sync import sync_batch as sync_orders
+    from . import batch_queue
 
     settings, config = app_settings(), ordersync_config()
     try:
@@ -120,6 +122,7 @@ async def reconcile_board(*, past_due: bool = False) -> ReconcileReport:
 def ingest_orders(blob_path: str, data: bytes, *, blob_properties: Mapping | None = None) -> FileReport:
     """Blob: ingest one workbook, file it (archive or rejected, with its report), then plan right away."""
     from ..excel import ACCEPTED, REJECTED, ingest_file
+    from . import inbox
 
     settings, config = app_settings(), ordersync_config()
     container, name = inbox.split_blob_path(blob_path)
@@ -171,11 +174,7 @@ def status_page() -> tuple[int, str, str, dict[str, str]]:
     business key, customer and state; 503 with the reason when the configuration or the store fails."""
     from ..status_page import SECURITY_HEADERS, page_response
 
-    try:
-        code, content_type, body = page_response(ordersync_config())
-    except OrderSyncError as exc:  # the configuration: these messages never carry secrets
-        log.error("status page: %s", exc)
-        code, content_type, body = 503, "text/plain; charset=utf-8", f"status unavailable: {exc}\n"
+    code, content_type, body = page_response(ordersync_config)
     return int(code), content_type.split(";")[0], body, dict(SECURITY_HEADERS)
 
 

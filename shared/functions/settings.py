@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from ..common.errors import ConfigError
 from ..config import DEFAULT_CONFIG_PATH, Config, load_config
-from . import batch_queue
 
 if TYPE_CHECKING:
     from azure.storage.blob import BlobServiceClient
@@ -25,6 +24,7 @@ APP_ROOT = Path(__file__).resolve().parents[2]
 STORAGE_SETTING = "AzureWebJobsStorage"  # the host's own storage connection; the triggers use it too
 SETTINGS_SOURCE = "app settings"  # what a ConfigError names as its file
 BLOB_TRIGGER_SOURCES = ("EventGrid", "LogsAndContainerScan")
+POISON_SUFFIX = "-poison"  # the host's name for a queue's poison queue; SYNC_QUEUE must leave room for it
 _STORAGE_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")  # containers and queues alike
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -136,7 +136,7 @@ class AppSettings:
             sync_schedule=schedule("SYNC_SCHEDULE", defaults.sync_schedule),
             reconcile_schedule=schedule("RECONCILE_SCHEDULE", defaults.reconcile_schedule),
             # the host names the poison queue <queue>-poison, which must fit 63 characters too
-            sync_queue=storage_name("SYNC_QUEUE", defaults.sync_queue, 63 - len(batch_queue.POISON_SUFFIX)),
+            sync_queue=storage_name("SYNC_QUEUE", defaults.sync_queue, 63 - len(POISON_SUFFIX)),
             orders_container=storage_name("ORDERS_CONTAINER", defaults.orders_container),
             archive_container=storage_name("ARCHIVE_CONTAINER", defaults.archive_container),
             rejected_container=storage_name("REJECTED_CONTAINER", defaults.rejected_container),

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from .charts import STATE_COLOURS, rate_chart, state_bar
+from .charts import OTHER_COLOUR, STATE_COLOURS, rate_chart, state_bar
 
 REFRESH_SECONDS = 60
 SECURITY_HEADERS = {
@@ -83,7 +83,7 @@ def _tiles(data: Mapping[str, Any]) -> str:
 
 def _customers(data: Mapping[str, Any]) -> str:
     states = list(data["states"])
-    legend = "".join(f'<span><i style="background:{STATE_COLOURS.get(s, "#9aa0a6")}"></i>{_e(s)}</span>'
+    legend = "".join(f'<span><i style="background:{STATE_COLOURS.get(s, OTHER_COLOUR)}"></i>{_e(s)}</span>'
                      for s in [*states, "parked"])
     rows = [(_e(c["customer"]), *(_n(c["counts"].get(s, 0)) for s in [*states, "parked"]), _n(c["total"]),
              state_bar(c["counts"], states)) for c in data["customers"]]
@@ -112,7 +112,8 @@ def _waiting(data: Mapping[str, Any]) -> str:
 
 def _waiting_row(item: Mapping[str, Any]) -> tuple[str, ...]:
     state = "parked" if item["parked"] else item["state"]
-    badge = f'<span class="badge" style="background:{STATE_COLOURS.get(state, "#9aa0a6")}">{_e(state)}</span>'
+    colour = STATE_COLOURS.get(state, OTHER_COLOUR)
+    badge = f'<span class="badge" style="background:{colour}">{_e(state)}</span>'
     return (_e(item["business_key"]), _e(item["customer"]), badge, _n(item["attempts"]), _e(item["reason"]),
             f'<span class="hint">{_e(item["hint"])}</span>')
 

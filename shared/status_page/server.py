@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -18,11 +19,14 @@ from .render import SECURITY_HEADERS, render_page
 log = logging.getLogger(__name__)
 
 
-def page_response(config: Config, path: str = "/") -> tuple[int, str, str]:
-    """(HTTP status, content type, body) for a path of the page; the HTTP function answers the same."""
+def page_response(config: Config | Callable[[], Config], path: str = "/") -> tuple[int, str, str]:
+    """(HTTP status, content type, body) for a path of the page; the HTTP function answers the same. It hands
+    over the function that reads its config, so a bad configuration is answered 503 here too."""
     if path not in ("/", "/status.json"):
         return HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", "not found: try / or /status.json\n"
     try:
+        if callable(config):
+            config = config()
         with open_store(config) as store:
             if path == "/status.json":
                 report = status_report(config, store, redact=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from opentelemetry.metrics import Counter, Histogram, _Gauge
 
-from .providers import generation, meter
+from .providers import cached, meter
 
 RECORDS_WRITTEN = "ordersync.records_written"
 RECORDS_FAILED = "ordersync.records_failed"
@@ -32,28 +32,26 @@ class _Instruments:
     monday_request_duration: Histogram
 
 
-_made: dict[int, _Instruments] = {}
-
-
 def instruments() -> _Instruments:
     """The instruments of the providers in use (made again when a test swaps them)."""
-    made = _made.get(generation())
-    if made is None:
-        source = meter()
-        made = _made[generation()] = _Instruments(
-            source.create_counter(RECORDS_WRITTEN, unit="{record}",
-                                  description="items and subitems written to monday"),
-            source.create_counter(RECORDS_FAILED, unit="{record}",
-                                  description="items and subitems monday refused (marked FAILED)"),
-            source.create_gauge(ORDERS_PARKED, unit="{order}",
-                                description="orders that failed max_attempts times and wait for a person"),
-            source.create_gauge(ORDERS_PENDING, unit="{order}",
-                                description="orders with monday work left that is retried by itself"),
-            source.create_counter(MONDAY_COMPLEXITY, unit="{point}",
-                                  description="monday complexity budget spent"),
-            source.create_histogram(MONDAY_REQUEST_DURATION, unit="ms",
-                                    description="one POST to monday, from send to the whole answer"))
-    return made
+    return cached("instruments", _make_instruments)
+
+
+def _make_instruments() -> _Instruments:
+    source = meter()
+    return _Instruments(
+        source.create_counter(RECORDS_WRITTEN, unit="{record}",
+                              description="items and subitems written to monday"),
+        source.create_counter(RECORDS_FAILED, unit="{record}",
+                              description="items and subitems monday refused (marked FAILED)"),
+        source.create_gauge(ORDERS_PARKED, unit="{order}",
+                            description="orders that failed max_attempts times and wait for a person"),
+        source.create_gauge(ORDERS_PENDING, unit="{order}",
+                            description="orders with monday work left that is retried by itself"),
+        source.create_counter(MONDAY_COMPLEXITY, unit="{point}",
+                              description="monday complexity budget spent"),
+        source.create_histogram(MONDAY_REQUEST_DURATION, unit="ms",
+                                description="one POST to monday, from send to the whole answer"))
 
 
 def record_sync_counts(counts: Mapping[str, Any], failed: Sequence[Mapping[str, Any]], customer: str | None

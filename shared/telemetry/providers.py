@@ -37,22 +37,19 @@ _cache: dict[tuple[str, int], Any] = {}
 
 
 def tracer() -> trace.Tracer:
-    return _cached("tracer", lambda: trace.get_tracer(SCOPE, tracer_provider=_current.tracer_provider))
+    return cached("tracer", lambda: trace.get_tracer(SCOPE, tracer_provider=_current.tracer_provider))
 
 
 def meter() -> metrics.Meter:
-    return _cached("meter", lambda: metrics.get_meter(SCOPE, meter_provider=_current.meter_provider))
+    return cached("meter", lambda: metrics.get_meter(SCOPE, meter_provider=_current.meter_provider))
 
 
 def events_logger() -> logging.Logger:
     return _events
 
 
-def generation() -> int:
-    return _current.generation
-
-
-def _cached(kind: str, make):
+def cached(kind: str, make):
+    """``make()``'s result, made once per set of providers (again when a test swaps them)."""
     key = (kind, _current.generation)
     if key not in _cache:
         _cache[key] = make()

@@ -19,6 +19,7 @@ import pytest
 from shared.cli import main
 from shared.commands import progress
 from shared.monday_emulator import run_emulator_in_thread
+from shared.sync import SyncProgress
 
 from ..conftest import ROOT
 
@@ -84,6 +85,17 @@ def test_elsewhere_a_line_every_few_seconds_and_none_with_quiet(world, capsys, m
         world.ingest_orders(10)  # 2 more orders
         assert main(["sync", "--quiet"]) == 0
         assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("flag", ["--quiet", "--dry-run"])
+def test_a_sync_without_the_line_counts_no_planned_writes(world, capsys, monkeypatch, flag):
+    def counted(*args):
+        raise AssertionError("the planned writes were counted for a line that is off")
+
+    monkeypatch.setattr(SyncProgress, "add_planned", counted)
+    world.ingest_orders(4)
+    assert main(["sync", flag]) == 0
+    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize("quiet", [False, True])

@@ -196,6 +196,28 @@ def test_status_answers_503_with_the_reason_when_the_store_cannot_be_opened(inde
     assert "missing.toml" in json.loads(response.get_body())["error"]
 
 
+def call_status_page(functions) -> func.HttpResponse:
+    request = func.HttpRequest(method="GET", url="http://localhost:7071/api/status/page", body=b"")
+    return functions["status_page"].get_user_function()(request)
+
+
+@pytest.mark.parametrize("failing", ["config", "store"])
+def test_the_status_page_answers_503_with_the_reason_as_plain_text(indexed, app_environment, tmp_path,  # noqa: F811
+                                                                    failing):
+    if failing == "config":
+        app_environment.setenv("ORDERSYNC_CONFIG", str(tmp_path / "missing.toml"))
+    else:  # a database "inside" a file: the store cannot be opened
+        (tmp_path / "not a folder").write_text("")
+        app_environment.setenv("ORDERSYNC_CONFIG", str(DEFAULT_CONFIG))
+        app_environment.setenv("ORDERSYNC_DATABASE", f"sqlite:///{tmp_path / 'not a folder' / 'orders.db'}")
+    response = call_status_page(indexed())
+    assert (response.status_code, response.mimetype, response.charset) == (503, "text/plain", "utf-8")
+    body = response.get_body().decode()
+    assert body.startswith("status unavailable: ") and body.endswith("\n")
+    assert ("missing.toml" if failing == "config" else "not a folder") in body
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
 def test_local_settings_example_is_flat_json_naming_every_app_setting():
     example = json.loads((ROOT / "local.settings.json.example").read_text(encoding="utf-8"))
     assert set(example) == {"IsEncrypted", "Values"}

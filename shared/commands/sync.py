@@ -41,13 +41,14 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
         print_json(summary.to_dict())
     else:
         print(summary.render())
-        with open_store(config) as store:
-            status = store.status()
-        if status["parked"]:  # not taken by this run, so not in its result: still worth saying
-            print(f"note: {status['parked']} parked orders wait for a person: fix the cause, then "
+        with open_store(config) as store:  # the two figures of status worth a note here, not all of it
+            parked, claimed = store.run_in_transaction(
+                lambda: (store.work_counts()["parked"], store.claimed()), write=False)
+        if parked:  # not taken by this run, so not in its result: still worth saying
+            print(f"note: {parked} parked orders wait for a person: fix the cause, then "
                   f"`python -m shared retry --order KEY` (or --customer NAME, --all)")
-        if status["claimed"]["orders"]:  # another sync holds them (or held them, and died): say until when
-            print(f"note: {status['claimed']['orders']} orders are claimed by another sync and were left to "
+        if claimed["orders"]:  # another sync holds them (or held them, and died): say until when
+            print(f"note: {claimed['orders']} orders are claimed by another sync and were left to "
                   f"it; a sync that stopped frees them within its lease ({config.sync.lease_seconds} s):")
-            print_claims(status["claimed"])
+            print_claims(claimed)
     return EXIT_OK if summary.ok else EXIT_PROBLEM

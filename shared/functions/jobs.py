@@ -2,10 +2,9 @@
 
 App settings are read once per process (:mod:`.settings`); the monday client, the workbook reader and the
 storage clients (queue, inbox) are imported by the job that needs them, which keeps the host's indexing of
-``function_app.py`` fast. Failures of
-a whole run (storage, database or monday unavailable, a bad token) are raised so the host retries the
-invocation; a bad file or a bad record never is. The store's schema: a SQLite file is brought up to date when
-opened; SQL Server changes only through ``python -m shared db migrate``.
+``function_app.py`` fast. Failures of a whole run (storage, database or monday unavailable, a bad token) are
+raised so the host retries the invocation; a bad file or a bad record never is. The store's schema: a SQLite
+file is brought up to date when opened; SQL Server changes only through ``python -m shared db migrate``.
 """
 
 from __future__ import annotations

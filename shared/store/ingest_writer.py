@@ -91,8 +91,7 @@ class _IngestWriter:
             raise DuplicateIngest(f"{batch.file_name}: the same content was already applied "
                                   f"({earlier.file_name}, {earlier.ingested_at})")
         columns = self.columns
-        # refuses before writing
-        removals = plan_removals(store, batch.removals, columns.get(CUSTOMER_COLUMN))
+        removals = plan_removals(store, batch.removals, columns.get(CUSTOMER_COLUMN))  # refused before writes
         seen: dict[str, int] = {}
         for chunk in _chunks(batch.orders, CHUNK_ORDERS):
             for order in chunk:
